@@ -1,0 +1,175 @@
+"""Headless training and evaluation: `python -m mnist_demo train|evaluate|presets`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from .data import DATASETS, DataError, load_dataset
+from .models import PRESETS, preset
+from .storage import InvalidNameError, ModelFileError, SaveError
+
+
+class UserError(Exception):
+    """Something the user can fix; printed as one line, no traceback."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m mnist_demo", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    train = sub.add_parser("train", help="train a preset and save it as .keras + .json")
+    train.add_argument("--preset", required=True, help="one of: " + ", ".join(PRESETS))
+    train.add_argument("--epochs", type=int)
+    train.add_argument("--batch-size", type=int)
+    train.add_argument("--learning-rate", type=float)
+    train.add_argument("--no-normalize", action="store_true", help="feed raw 0-255 pixels (no / 255)")
+    train.add_argument("--dataset", choices=DATASETS, default="mnist")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--augment", action="store_true", help="random shifts, zoom, rotation, stroke thickness")
+    train.add_argument("--train-limit", type=int, help="train on the first N images only")
+    train.add_argument("--test-limit", type=int, help="evaluate on the first N test images only")
+    train.add_argument("--out", help="where to save (default: models/<preset>.keras)")
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    evaluate = sub.add_parser("evaluate", help="test loss and accuracy of a saved model")
+    evaluate.add_argument("--model", required=True)
+    evaluate.add_argument("--dataset", choices=DATASETS)
+
+    sub.add_parser("presets", help="list the presets with their settings")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    args = _parser().parse_args(argv)
+    try:
+        return {"train": cmd_train, "evaluate": cmd_evaluate, "presets": cmd_presets}[args.command](args)
+    except (UserError, DataError, ModelFileError, SaveError, InvalidNameError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+
+
+def cmd_presets(args) -> int:
+    for name, spec in PRESETS.items():
+        settings = {k: v for k, v in spec.to_dict().items() if k != "description"}
+        print(json.dumps({"preset": name, "description": spec.description, **settings}))
+    return 0
+
+
+def _spec_from_args(args):
+    try:
+        spec = preset(args.preset)
+    except KeyError as e:
+        raise UserError(e.args[0]) from None
+    changes = {
+        k: v
+        for k, v in (("epochs", args.epochs), ("batch_size", args.batch_size), ("learning_rate", args.learning_rate))
+        if v is not None
+    }
+    try:
+        return spec.replace(**changes)
+    except ValueError as e:
+        raise UserError(str(e)) from None
+
+
+def _output_path(args) -> Path:
+    out = Path(args.out) if args.out else Path("models") / f"{args.preset}.keras"
+    if out.suffix != ".keras":
+        raise UserError(f"--out must end in .keras, got {out}")
+    if out.exists() and out.is_dir():
+        raise UserError(f"--out {out} is a folder")
+    return out
+
+
+def _progress_line(snap) -> str:
+    width = 30
+    filled = int(snap.fraction * width)
+    bar = "#" * filled + "-" * (width - filled)
+    last = snap.batch_loss[-1] if snap.batch_loss else float("nan")
+    acc = snap.batch_accuracy[-1] if snap.batch_accuracy else float("nan")
+    eta = f"{snap.eta:5.0f}s" if snap.eta is not None else "    ?"
+    epoch = min(snap.epochs_done + 1, snap.epochs_total)
+    return (
+        f"\repoch {epoch}/{snap.epochs_total} [{bar}] loss {last:.4f} acc {acc:.4f} "
+        f"{snap.samples_per_second:6.0f} samples/s ETA {eta}"
+    )
+
+
+def cmd_train(args) -> int:
+    from .storage import ModelInfo, save_model
+    from .training import RunConfig, TrainingQueue, TrainingRun
+
+    spec = _spec_from_args(args)
+    out = _output_path(args)
+    dataset = load_dataset(args.dataset)
+    config = RunConfig(
+        dataset=args.dataset, normalize=not args.no_normalize, seed=args.seed,
+        train_limit=args.train_limit, test_limit=args.test_limit, augment=args.augment,
+    )
+    run = TrainingRun(spec, dataset, config, queue=TrainingQueue(1)).start()
+    started = time.monotonic()
+    try:
+        while not run.join(0.25):
+            if not args.quiet:
+                print(_progress_line(run.snapshot()), end="", file=sys.stderr, flush=True)
+    except KeyboardInterrupt:
+        run.stop("interrupted")
+        run.join()
+        raise
+    snap = run.snapshot()
+    if not args.quiet:
+        print(_progress_line(snap), file=sys.stderr)
+        for e in snap.epochs:
+            print(
+                f"epoch {e.epoch}: loss {e.loss:.4f} acc {e.accuracy:.4f} "
+                f"val_loss {e.val_loss:.4f} val_acc {e.val_accuracy:.4f} ({e.seconds:.1f}s)",
+                file=sys.stderr,
+            )
+    if snap.state != "finished":
+        raise UserError(f"training did not finish: {snap.error or snap.stop_reason or snap.state}")
+    info = ModelInfo(
+        name=out.stem, normalize=config.normalize, dataset=args.dataset, preset=args.preset,
+        spec=spec.to_dict(),
+        metrics={"test_accuracy": snap.test_accuracy, "test_loss": snap.test_loss},
+        history=run.history(),
+        extra={"seed": args.seed, "augment": args.augment, "train_limit": args.train_limit,
+               "train_seconds": round(snap.elapsed, 2)},
+    )
+    path = save_model(run.model, out.stem, info, out.parent)
+    print(json.dumps({
+        "preset": args.preset,
+        "dataset": args.dataset,
+        "normalize": config.normalize,
+        "epochs": len(snap.epochs),
+        "seconds": round(snap.elapsed, 2),
+        "wall_seconds": round(time.monotonic() - started, 2),
+        "test_accuracy": round(snap.test_accuracy, 4),
+        "test_loss": round(snap.test_loss, 4),
+        "model_path": str(path),
+    }))
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from .evaluate import evaluate
+    from .predict import Predictor
+
+    predictor = Predictor.load(args.model)
+    dataset = load_dataset(args.dataset or predictor.info.dataset)
+    result = evaluate(predictor, dataset.x_test, dataset.y_test)
+    print(json.dumps({
+        "model_path": str(args.model),
+        "dataset": dataset.name,
+        "test_accuracy": round(result.test_accuracy, 4),
+        "test_loss": round(result.test_loss, 4),
+        "misclassified": int(len(result.misclassified)),
+    }))
+    return 0

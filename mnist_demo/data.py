@@ -1,0 +1,269 @@
+"""Loading MNIST and Fashion-MNIST from local IDX files, Keras' cache, or Debian's package.
+
+The arrays are read once per process and handed out read-only: scaling to [0, 1]
+is a training option applied on the way into the model, never done to these arrays.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import struct
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+DATA_DIR_ENV = "MNIST_DEMO_DATA_DIR"
+DEBIAN_DIR = Path("/usr/share/datasets")
+
+DATASETS = ("mnist", "fashion-mnist")
+CLASS_NAMES = {
+    "mnist": tuple(str(d) for d in range(10)),
+    "fashion-mnist": (
+        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+        "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+    ),
+}
+IMAGE_MAGIC = 0x00000803
+LABEL_MAGIC = 0x00000801
+SPLIT_SIZES = {"train": 60000, "t10k": 10000}
+
+
+class DataError(Exception):
+    """A data file exists but is unreadable, truncated or not what it claims to be."""
+
+
+class DataNotFoundError(DataError):
+    """No copy of the data set was found anywhere; the message says how to get one."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    class_names: tuple[str, ...]
+    source: str
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+
+def _open(path: Path):
+    return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        with _open(path) as f:
+            return f.read()
+    except (OSError, EOFError, gzip.BadGzipFile) as e:
+        raise DataError(f"{path}: cannot be read ({e})") from e
+
+
+def read_idx_images(path: str | os.PathLike, expected_count: int | None = None) -> np.ndarray:
+    """Read an IDX3 image file into a uint8 array (N, 28, 28), checking header and size."""
+    path = Path(path)
+    raw = _read_bytes(path)
+    if len(raw) < 16:
+        raise DataError(f"{path}: too short for an IDX image header ({len(raw)} bytes)")
+    magic, count, rows, cols = struct.unpack(">IIII", raw[:16])
+    if magic != IMAGE_MAGIC:
+        raise DataError(
+            f"{path}: not an IDX image file (magic number 0x{magic:08x}, expected 0x{IMAGE_MAGIC:08x})"
+        )
+    if (rows, cols) != (28, 28):
+        raise DataError(f"{path}: images are {rows}x{cols}, expected 28x28")
+    if expected_count is not None and count != expected_count:
+        raise DataError(f"{path}: header says {count} images, expected {expected_count}")
+    expected_bytes = 16 + count * rows * cols
+    if len(raw) != expected_bytes:
+        raise DataError(
+            f"{path}: truncated or padded: {len(raw)} bytes, header promises {expected_bytes}"
+        )
+    return np.frombuffer(raw, dtype=np.uint8, offset=16).reshape(count, rows, cols)
+
+
+def read_idx_labels(path: str | os.PathLike, expected_count: int | None = None) -> np.ndarray:
+    """Read an IDX1 label file into a uint8 array (N,), checking header, size and range 0-9."""
+    path = Path(path)
+    raw = _read_bytes(path)
+    if len(raw) < 8:
+        raise DataError(f"{path}: too short for an IDX label header ({len(raw)} bytes)")
+    magic, count = struct.unpack(">II", raw[:8])
+    if magic != LABEL_MAGIC:
+        raise DataError(
+            f"{path}: not an IDX label file (magic number 0x{magic:08x}, expected 0x{LABEL_MAGIC:08x})"
+        )
+    if expected_count is not None and count != expected_count:
+        raise DataError(f"{path}: header says {count} labels, expected {expected_count}")
+    if len(raw) != 8 + count:
+        raise DataError(f"{path}: truncated or padded: {len(raw)} bytes, header promises {8 + count}")
+    labels = np.frombuffer(raw, dtype=np.uint8, offset=8)
+    if labels.size and labels.max() > 9:
+        raise DataError(f"{path}: label {int(labels.max())} is out of the range 0-9")
+    return labels
+
+
+def _find_idx(folder: Path, stem: str) -> Path | None:
+    for candidate in (folder / stem, folder / f"{stem}.gz"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _idx_folder_complete(folder: Path) -> bool:
+    return all(
+        _find_idx(folder, f"{split}-{kind}-idx{dim}-ubyte")
+        for split in SPLIT_SIZES
+        for kind, dim in (("images", 3), ("labels", 1))
+    )
+
+
+def load_idx_folder(folder: str | os.PathLike) -> tuple[np.ndarray, ...]:
+    """(x_train, y_train, x_test, y_test) from a folder with the four IDX files, raw or gzipped."""
+    folder = Path(folder)
+    arrays = []
+    for split, count in SPLIT_SIZES.items():
+        images = _find_idx(folder, f"{split}-images-idx3-ubyte")
+        labels = _find_idx(folder, f"{split}-labels-idx1-ubyte")
+        if images is None or labels is None:
+            raise DataError(f"{folder}: missing {split}-images-idx3-ubyte[.gz] or {split}-labels-idx1-ubyte[.gz]")
+        arrays.append(read_idx_images(images, count))
+        arrays.append(read_idx_labels(labels, count))
+    return tuple(arrays)
+
+
+def load_npz(path: str | os.PathLike) -> tuple[np.ndarray, ...]:
+    """(x_train, y_train, x_test, y_test) from Keras' `mnist.npz` layout, validated like IDX."""
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            arrays = tuple(np.asarray(f[k]) for k in ("x_train", "y_train", "x_test", "y_test"))
+    except (OSError, ValueError, KeyError, EOFError) as e:
+        raise DataError(f"{path}: not a readable mnist.npz ({e})") from e
+    x_train, y_train, x_test, y_test = arrays
+    for name, x, y, count in (("train", x_train, y_train, 60000), ("test", x_test, y_test, 10000)):
+        if x.dtype != np.uint8 or x.shape != (count, 28, 28):
+            raise DataError(f"{path}: x_{name} is {x.dtype} {x.shape}, expected uint8 ({count}, 28, 28)")
+        if y.shape != (count,) or y.min() < 0 or y.max() > 9:
+            raise DataError(f"{path}: y_{name} must be {count} labels in 0-9")
+    return x_train, y_train.astype(np.uint8), x_test, y_test.astype(np.uint8)
+
+
+def data_dir() -> Path | None:
+    value = os.environ.get(DATA_DIR_ENV, "").strip()
+    return Path(value).expanduser() if value else None
+
+
+def _keras_cache_dir() -> Path:
+    return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets"
+
+
+def _local_candidates(name: str) -> list[tuple[str, Path]]:
+    """Where a local copy may be, in order of preference, with the kind of each."""
+    found = []
+    root = data_dir()
+    if root is not None:
+        found += [("idx", root / name), ("idx", root)] if name == "mnist" else [("idx", root / name)]
+        found += [("npz", root / f"{name}.npz"), ("npz", root / name / f"{name}.npz")]
+    cache = _keras_cache_dir()
+    found += [("npz", cache / "mnist.npz")] if name == "mnist" else [("idx", cache / "fashion-mnist")]
+    if name == "fashion-mnist":
+        found.append(("idx", DEBIAN_DIR / "fashion-mnist"))
+    return found
+
+
+def _load_from_keras(name: str) -> tuple[np.ndarray, ...]:
+    """Keras' own download; only reached when no local copy exists."""
+    try:
+        import keras
+
+        module = keras.datasets.mnist if name == "mnist" else keras.datasets.fashion_mnist
+        (x_train, y_train), (x_test, y_test) = module.load_data()
+    except Exception as e:  # any network or file failure means: no data here
+        raise DataNotFoundError(how_to_get_data(name, reason=str(e).splitlines()[0] if str(e) else type(e).__name__)) from e
+    return x_train, y_train.astype(np.uint8), x_test, y_test.astype(np.uint8)
+
+
+def how_to_get_data(name: str, reason: str = "") -> str:
+    because = f" (download failed: {reason})" if reason else ""
+    return (
+        f"No {name} data found{because}. Either set {DATA_DIR_ENV} to a folder holding "
+        f"{name}/train-images-idx3-ubyte.gz and the other three IDX files "
+        f"(e.g. export {DATA_DIR_ENV}=/path/to/data), or connect to the internet once so Keras "
+        f"can download it (about 11 MB for MNIST, 30 MB for Fashion-MNIST) into ~/.keras/datasets."
+    )
+
+
+def find_local_source(name: str) -> tuple[str, Path] | None:
+    """The first local copy of `name` that is present, without reading it."""
+    _check_name(name)
+    for kind, path in _local_candidates(name):
+        if (kind == "idx" and path.is_dir() and _idx_folder_complete(path)) or (kind == "npz" and path.is_file()):
+            return kind, path
+    return None
+
+
+def _check_name(name: str) -> None:
+    if name not in DATASETS:
+        raise DataError(f"unknown data set {name!r}; choose one of {', '.join(DATASETS)}")
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array = np.ascontiguousarray(array)
+    array.flags.writeable = False
+    return array
+
+
+_cache: dict[tuple[str, str | None], Dataset] = {}
+_cache_lock = threading.Lock()
+
+
+def load_dataset(name: str = "mnist", *, allow_download: bool = True) -> Dataset:
+    """The data set `name`, read once per process (per data folder) and shared read-only."""
+    _check_name(name)
+    key = (name, os.environ.get(DATA_DIR_ENV))
+    with _cache_lock:
+        if key not in _cache:
+            _cache[key] = _load_uncached(name, allow_download)
+        return _cache[key]
+
+
+def _load_uncached(name: str, allow_download: bool) -> Dataset:
+    local = find_local_source(name)
+    if local is not None:
+        kind, path = local
+        arrays = load_idx_folder(path) if kind == "idx" else load_npz(path)
+        source = str(path)
+    elif allow_download:
+        arrays = _load_from_keras(name)
+        source = "keras download"
+    else:
+        raise DataNotFoundError(how_to_get_data(name))
+    x_train, y_train, x_test, y_test = (_read_only(a) for a in arrays)
+    return Dataset(name, x_train, y_train, x_test, y_test, CLASS_NAMES[name], source)
+
+
+def available_datasets() -> dict[str, str | None]:
+    """Each data set's local source path, or None where only a download could provide it."""
+    out = {}
+    for name in DATASETS:
+        local = find_local_source(name)
+        out[name] = str(local[1]) if local else None
+    return out
+
+
+def one_hot(labels: np.ndarray, num_classes: int = 10) -> np.ndarray:
+    """What `keras.utils.to_categorical` does: label k becomes a row with a 1 at index k."""
+    labels = np.asarray(labels)
+    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+        raise ValueError(f"labels must be in 0..{num_classes - 1}")
+    encoded = np.zeros((labels.size, num_classes), dtype=np.float32)
+    encoded[np.arange(labels.size), labels.reshape(-1)] = 1.0
+    return encoded

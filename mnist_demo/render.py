@@ -1,0 +1,122 @@
+"""Drawing pen strokes the way the browser canvas does (Fabric.js free drawing).
+
+Used to synthesise realistic canvas images from pen trajectories: for the drawn-digits
+benchmark and for tests. A stroke is a polyline drawn with a round brush of diameter W
+(round caps and joins; a one-point stroke is a dot), anti-aliased by drawing at
+`supersample` times the resolution and averaging down.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from PIL import Image, ImageColor, ImageDraw
+
+from .canvas import CANVAS_SIZE, STROKE_WIDTH
+
+Color = str | tuple[int, int, int]
+Strokes = Sequence[Sequence[Sequence[float]]]
+
+
+def rgb(color: Color) -> tuple[int, int, int]:
+    if isinstance(color, str):
+        return ImageColor.getrgb(color)[:3]
+    return tuple(int(c) for c in color[:3])
+
+
+def stroke_arrays(strokes: Strokes) -> list[np.ndarray]:
+    arrays = [np.asarray(stroke, np.float64).reshape(-1, 2) for stroke in strokes]
+    arrays = [a for a in arrays if len(a)]
+    if not arrays:
+        raise ValueError("no points to draw: strokes must hold at least one [x, y] point")
+    return arrays
+
+
+def random_fraction(rng: np.random.Generator, low: float = 0.4, high: float = 0.8) -> float:
+    """A digit size as a fraction of the canvas, as in the drawn-digits reference rendering."""
+    return float(rng.uniform(low, high))
+
+
+def footprint_origin(
+    extent: float, size: int, stroke_width: float, offset: float | None, rng: np.random.Generator | None
+) -> float:
+    """Where the brush footprint (path extent + W) starts along one axis."""
+    footprint = extent + stroke_width
+    if offset is not None:
+        return float(offset)
+    if rng is not None and footprint <= size:
+        return float(rng.uniform(0.0, size - footprint))
+    return (size - footprint) / 2
+
+
+def placed_strokes(
+    strokes: Strokes,
+    *,
+    size: int = CANVAS_SIZE,
+    stroke_width: float = STROKE_WIDTH,
+    fraction: float = 0.6,
+    offset: tuple[float, float] | None = None,
+    rng: np.random.Generator | None = None,
+) -> list[np.ndarray]:
+    """The strokes in canvas pixels: scaled keeping aspect so the larger side spans
+    fraction * size, the brush footprint's top-left at `offset` (x, y), else at a uniformly
+    random position keeping it inside the canvas when `rng` is given, else centred."""
+    arrays = stroke_arrays(strokes)
+    points = np.concatenate(arrays)
+    low = points.min(axis=0)
+    extent = points.max(axis=0) - low
+    span = float(extent.max())
+    factor = fraction * size / span if span > 0 else 0.0
+    x0 = footprint_origin(extent[0] * factor, size, stroke_width, None if offset is None else offset[0], rng)
+    y0 = footprint_origin(extent[1] * factor, size, stroke_width, None if offset is None else offset[1], rng)
+    origin = np.array([x0, y0]) + stroke_width / 2
+    return [(a - low) * factor + origin for a in arrays]
+
+
+def coverage(placed: list[np.ndarray], size: int, stroke_width: float, supersample: int) -> np.ndarray:
+    """Brush coverage in 0..1, (size, size) float32, box-filtered from a supersampled drawing.
+
+    Pixel k spans [k, k+1) in canvas coordinates; Pillow addresses pixel centres, hence the -0.5."""
+    big = size * supersample
+    mask = Image.new("L", (big, big), 0)
+    draw = ImageDraw.Draw(mask)
+    radius = stroke_width * supersample / 2
+    width = max(1, round(stroke_width * supersample))
+    for stroke in placed:
+        xy = stroke * supersample - 0.5
+        if len(xy) > 1:
+            draw.line([tuple(p) for p in xy], fill=255, width=width)
+        for x, y in xy:
+            draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=255)
+    small = mask.resize((size, size), Image.Resampling.BOX) if supersample > 1 else mask
+    return np.asarray(small, np.float32) / 255.0
+
+
+def render_strokes(
+    strokes: Strokes,
+    *,
+    size: int = CANVAS_SIZE,
+    stroke_width: float = STROKE_WIDTH,
+    fraction: float = 0.6,
+    offset: tuple[float, float] | None = None,
+    rng: np.random.Generator | None = None,
+    ink: Color = (255, 255, 255),
+    background: Color = (0, 0, 0),
+    transparent: bool = False,
+    supersample: int = 4,
+) -> np.ndarray:
+    """A canvas image (size, size, 4) uint8 of the strokes, each a list of [x, y] points
+    (any units, y down). With transparent=True the background has alpha 0 and ink pixels
+    keep the ink colour with alpha = coverage, as the browser's getImageData returns them."""
+    placed = placed_strokes(strokes, size=size, stroke_width=stroke_width, fraction=fraction, offset=offset, rng=rng)
+    cover = coverage(placed, size, stroke_width, supersample)[..., None]
+    ink_rgb = np.array(rgb(ink), np.float32)
+    background_rgb = np.array(rgb(background), np.float32)
+    if transparent:
+        color = np.where(cover > 0, ink_rgb, background_rgb)
+        alpha = cover * 255.0
+    else:
+        color = ink_rgb * cover + background_rgb * (1.0 - cover)
+        alpha = np.full_like(cover, 255.0)
+    return np.clip(np.rint(np.concatenate([color, alpha], axis=2)), 0, 255).astype(np.uint8)

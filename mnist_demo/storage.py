@@ -1,0 +1,187 @@
+"""Saving and loading models: `.keras` file plus a JSON sidecar, atomic writes, safe loading."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+MODELS_DIR_ENV = "MNIST_DEMO_MODELS_DIR"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MAX_NAME_LENGTH = 64
+MAX_MODEL_BYTES = 50 * 1024 * 1024
+_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
+
+
+class ModelFileError(Exception):
+    """A model file is missing, corrupt, unsafe or not a digit classifier."""
+
+
+class InvalidNameError(ValueError):
+    """A model name that cannot be used as a file name."""
+
+
+class SaveError(Exception):
+    """Saving failed (disk full, not writable); nothing was left half written."""
+
+
+@dataclass
+class ModelInfo:
+    """What the sidecar says about a model."""
+
+    name: str
+    normalize: bool = True
+    dataset: str = "mnist"
+    preset: str | None = None
+    spec: dict = field(default_factory=dict)
+    metrics: dict = field(default_factory=dict)
+    history: dict = field(default_factory=dict)
+    created: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__, indent=2, ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, d: dict, name: str) -> ModelInfo:
+        known = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
+        known["name"] = known.get("name") or name
+        info = cls(**known)
+        if not isinstance(info.normalize, bool) or not isinstance(info.metrics, dict):
+            raise ModelFileError(f"sidecar of {name!r} has fields of the wrong type")
+        return info
+
+
+def models_dir() -> Path:
+    value = os.environ.get(MODELS_DIR_ENV, "").strip()
+    return Path(value) if value else PROJECT_ROOT / "models"
+
+
+def default_model_path() -> Path:
+    return PROJECT_ROOT / "models" / "default.keras"
+
+
+def safe_model_name(name: str) -> str:
+    """A name fit for a file in `models/`: letters of any script, digits, space, - _ . ;
+    raises InvalidNameError saying what is wrong."""
+    name = unicodedata.normalize("NFC", (name or "").strip())
+    if name.endswith(".keras"):
+        name = name[: -len(".keras")].strip()
+    if not name:
+        raise InvalidNameError("the name is empty")
+    if len(name) > MAX_NAME_LENGTH:
+        raise InvalidNameError(f"the name is longer than {MAX_NAME_LENGTH} characters")
+    if _FORBIDDEN.search(name):
+        raise InvalidNameError("the name may not contain / \\ : * ? \" < > | or control characters")
+    if name.startswith("."):
+        raise InvalidNameError("the name may not start with a dot")
+    return name
+
+
+def sidecar_path(model_path: str | os.PathLike) -> Path:
+    return Path(model_path).with_suffix(".json")
+
+
+def _atomic_write(target: Path, write) -> None:
+    """Write through `write(tmp_path)` to a temp file in the same folder, then rename over `target`."""
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=target.suffix + ".tmp")
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_model(model, name: str, info: ModelInfo, folder: str | os.PathLike | None = None) -> Path:
+    """Save `model` as `<folder>/<name>.keras` and its sidecar, each atomically."""
+    name = safe_model_name(name)
+    folder = Path(folder) if folder is not None else models_dir()
+    target = folder / f"{name}.keras"
+    info.name = name
+    info.created = info.created or datetime.now(timezone.utc).isoformat(timespec="seconds")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+
+        def write_keras(tmp: Path) -> None:
+            keras_tmp = tmp.with_name(tmp.name + ".keras")  # Keras insists on the suffix
+            try:
+                model.save(keras_tmp)
+                os.replace(keras_tmp, tmp)
+            finally:
+                keras_tmp.unlink(missing_ok=True)
+
+        _atomic_write(target, write_keras)
+        _atomic_write(sidecar_path(target), lambda tmp: tmp.write_text(info.to_json(), encoding="utf-8"))
+    except OSError as e:
+        raise SaveError(f"could not save {name!r} in {folder}: {e.strerror or e}") from e
+    return target
+
+
+def read_info(model_path: str | os.PathLike) -> ModelInfo:
+    """The sidecar of `model_path`, or defaults (normalize: True) when it has none."""
+    path = Path(model_path)
+    side = sidecar_path(path)
+    if not side.is_file():
+        return ModelInfo(name=path.stem)
+    try:
+        data = json.loads(side.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise ModelFileError(f"{side.name}: unreadable sidecar ({e})") from e
+    if not isinstance(data, dict):
+        raise ModelFileError(f"{side.name}: sidecar is not a JSON object")
+    return ModelInfo.from_dict(data, path.stem)
+
+
+def load_keras_model(path: str | os.PathLike):
+    """Load with Keras' safe mode (no Lambda or arbitrary code) and check it classifies 28x28 images into 10."""
+    import keras
+
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"{path.name}: no such model file")
+    if path.stat().st_size > MAX_MODEL_BYTES:
+        raise ModelFileError(f"{path.name}: larger than {MAX_MODEL_BYTES // 2**20} MB")
+    if path.suffix != ".keras":
+        raise ModelFileError(f"{path.name}: not a .keras file")
+    try:
+        model = keras.saving.load_model(path, compile=False, safe_mode=True)
+    except Exception as e:
+        text = str(e).splitlines()[0] if str(e) else type(e).__name__
+        if "safe_mode" in str(e) or "Lambda" in str(e):
+            raise ModelFileError(
+                f"{path.name}: refused, it contains code (a Lambda layer) that safe mode will not run"
+            ) from e
+        raise ModelFileError(f"{path.name}: not a valid Keras model ({text[:200]})") from e
+    check_model_shapes(model, path.name)
+    return model
+
+
+def check_model_shapes(model, label: str = "model") -> None:
+    inputs = getattr(model, "inputs", None) or []
+    outputs = getattr(model, "outputs", None) or []
+    if len(inputs) != 1 or len(outputs) != 1:
+        raise ModelFileError(f"{label}: needs exactly one input and one output")
+    in_shape = tuple(inputs[0].shape[1:])
+    if in_shape not in ((28, 28), (28, 28, 1), (784,)):
+        raise ModelFileError(f"{label}: takes input of shape {in_shape}, expected 28x28 images")
+    out_shape = tuple(outputs[0].shape[1:])
+    if out_shape != (10,):
+        raise ModelFileError(f"{label}: has {out_shape} outputs, expected 10 classes")
+
+
+def list_models(folder: str | os.PathLike | None = None) -> list[Path]:
+    """Saved models in `folder`, newest first; temp files of interrupted saves are skipped."""
+    folder = Path(folder) if folder is not None else models_dir()
+    if not folder.is_dir():
+        return []
+    found = [p for p in folder.glob("*.keras") if not p.name.startswith(".")]
+    return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)

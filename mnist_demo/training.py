@@ -1,0 +1,433 @@
+"""Training runs that live in a background thread and report into a thread-safe record.
+
+A page (or the CLI) starts a `TrainingRun`, then reads `run.snapshot()` as often as
+it likes from any thread. The run never touches Streamlit. Runs wait in a shared
+`TrainingQueue` so a server trains at most N models at once; a run nobody has looked
+at for `abandon_after` seconds (its browser tab closed) stops itself.
+"""
+
+from __future__ import annotations
+
+import collections
+import math
+import os
+import threading
+import time
+from dataclasses import dataclass, field, replace
+
+from .data import Dataset, one_hot
+from .models import ModelSpec, build_model, compile_model
+
+QUEUED, RUNNING, STOPPING, STOPPED, FINISHED, FAILED = (
+    "queued", "running", "stopping", "stopped", "finished", "failed",
+)
+DONE_STATES = (STOPPED, FINISHED, FAILED)
+SMOOTHING = 0.9
+MAX_TRAININGS_ENV = "MNIST_DEMO_MAX_TRAININGS"
+
+
+@dataclass(frozen=True)
+class EpochResult:
+    epoch: int
+    loss: float
+    accuracy: float
+    val_loss: float | None
+    val_accuracy: float | None
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """An immutable copy of a run's progress at one moment."""
+
+    state: str = QUEUED
+    queue_position: int | None = None
+    epochs_total: int = 0
+    epochs_done: int = 0
+    batches_per_epoch: int = 0
+    batch_in_epoch: int = 0
+    batch_x: tuple[float, ...] = ()
+    batch_loss: tuple[float, ...] = ()
+    batch_accuracy: tuple[float, ...] = ()
+    epochs: tuple[EpochResult, ...] = ()
+    samples_per_second: float = 0.0
+    elapsed: float = 0.0
+    eta: float | None = None
+    test_loss: float | None = None
+    test_accuracy: float | None = None
+    error: str | None = None
+    stop_reason: str | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.state in DONE_STATES
+
+    @property
+    def fraction(self) -> float:
+        total = self.epochs_total * self.batches_per_epoch
+        if not total:
+            return 0.0
+        first_epoch = self.epochs[0].epoch - 1 if self.epochs else self.epochs_done
+        progress = (self.epochs_done - first_epoch) * self.batches_per_epoch + self.batch_in_epoch
+        return min(1.0, progress / total)
+
+
+class ProgressRecord:
+    """The one place a training thread writes and any other thread reads, under a lock."""
+
+    def __init__(self, epochs_total: int = 0, batches_per_epoch: int = 0, history: tuple = ()):
+        self._lock = threading.Lock()
+        self._snap = Snapshot(epochs_total=epochs_total, batches_per_epoch=batches_per_epoch)
+        self._batch_x: list[float] = []
+        self._batch_loss: list[float] = []
+        self._batch_acc: list[float] = []
+        self._epochs: list[EpochResult] = list(history)
+
+    def snapshot(self) -> Snapshot:
+        with self._lock:
+            return replace(
+                self._snap,
+                batch_x=tuple(self._batch_x),
+                batch_loss=tuple(self._batch_loss),
+                batch_accuracy=tuple(self._batch_acc),
+                epochs=tuple(self._epochs),
+            )
+
+    def update(self, **changes) -> None:
+        with self._lock:
+            self._snap = replace(self._snap, **changes)
+
+    def add_batch(self, x: float, loss: float, accuracy: float, **changes) -> None:
+        with self._lock:
+            if self._batch_loss:
+                loss = SMOOTHING * self._batch_loss[-1] + (1 - SMOOTHING) * loss
+                accuracy = SMOOTHING * self._batch_acc[-1] + (1 - SMOOTHING) * accuracy
+            self._batch_x.append(x)
+            self._batch_loss.append(loss)
+            self._batch_acc.append(accuracy)
+            self._snap = replace(self._snap, **changes)
+
+    def add_epoch(self, result: EpochResult, **changes) -> None:
+        with self._lock:
+            self._epochs.append(result)
+            self._snap = replace(self._snap, epochs_done=result.epoch, **changes)
+
+    @property
+    def state(self) -> str:
+        with self._lock:
+            return self._snap.state
+
+
+def default_max_trainings() -> int:
+    value = os.environ.get(MAX_TRAININGS_ENV, "").strip()
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    return max(1, (os.cpu_count() or 2) // 2)
+
+
+class TrainingQueue:
+    """At most `max_running` trainings at once; the rest wait first come, first served."""
+
+    def __init__(self, max_running: int | None = None):
+        self.max_running = max_running or default_max_trainings()
+        self._cond = threading.Condition()
+        self._running: set[int] = set()
+        self._waiting: collections.deque[int] = collections.deque()
+
+    def acquire(self, ticket: int, should_give_up, on_position=None, poll: float = 0.2) -> bool:
+        """Block until `ticket` may train (True) or `should_give_up()` says stop (False)."""
+        with self._cond:
+            self._waiting.append(ticket)
+            try:
+                while True:
+                    if self._waiting[0] == ticket and len(self._running) < self.max_running:
+                        self._running.add(ticket)
+                        return True
+                    if should_give_up():
+                        return False
+                    if on_position is not None:
+                        on_position(self._waiting.index(ticket) + 1)
+                    self._cond.wait(poll)
+            finally:
+                self._waiting.remove(ticket)
+                self._cond.notify_all()
+
+    def release(self, ticket: int) -> None:
+        with self._cond:
+            self._running.discard(ticket)
+            self._cond.notify_all()
+
+    def counts(self) -> tuple[int, int]:
+        """(running, waiting)."""
+        with self._cond:
+            return len(self._running), len(self._waiting)
+
+
+_default_queue: TrainingQueue | None = None
+_default_queue_lock = threading.Lock()
+_build_lock = threading.Lock()
+_tickets = iter(range(1, 1 << 62))
+
+
+def default_queue() -> TrainingQueue:
+    global _default_queue
+    with _default_queue_lock:
+        if _default_queue is None:
+            _default_queue = TrainingQueue()
+        return _default_queue
+
+
+@dataclass
+class RunConfig:
+    """What a run trains on, besides the model spec."""
+
+    dataset: str = "mnist"
+    normalize: bool = True
+    seed: int = 0
+    train_limit: int | None = None
+    test_limit: int | None = None
+    augment: bool = False
+    validate: bool = True
+    extra: dict = field(default_factory=dict)
+
+
+class TrainingRun:
+    """One training in a background thread. Read `snapshot()`; call `stop()` to end it early."""
+
+    def __init__(
+        self,
+        spec: ModelSpec,
+        dataset: Dataset,
+        config: RunConfig | None = None,
+        *,
+        queue: TrainingQueue | None = None,
+        abandon_after: float | None = None,
+        continue_from: TrainingRun | None = None,
+        more_epochs: int | None = None,
+    ):
+        self.spec = spec
+        self.dataset = dataset
+        self.config = config or RunConfig(dataset=dataset.name)
+        self.queue = queue or default_queue()
+        self.abandon_after = abandon_after
+        self.ticket = next(_tickets)
+        self.created = time.time()
+        self._stop = threading.Event()
+        self._last_seen = time.monotonic()
+        self._thread: threading.Thread | None = None
+        self.model = None
+        self.continued_from = continue_from
+        history: tuple = ()
+        self.initial_epoch = 0
+        if continue_from is not None:
+            if continue_from.model is None:
+                raise ValueError("the run to continue has no model yet")
+            self.model = continue_from.model
+            history = continue_from.snapshot().epochs
+            self.initial_epoch = len(history)
+        self.epochs_to_train = more_epochs or spec.epochs
+        n_train = self._train_count()
+        self.record = ProgressRecord(
+            epochs_total=self.initial_epoch + self.epochs_to_train,
+            batches_per_epoch=math.ceil(n_train / spec.batch_size),
+            history=history,
+        )
+        self.record.update(epochs_done=self.initial_epoch)
+
+    def _train_count(self) -> int:
+        n = len(self.dataset.x_train)
+        return min(n, self.config.train_limit) if self.config.train_limit else n
+
+    def start(self) -> TrainingRun:
+        if self._thread is not None:
+            raise RuntimeError("a run can be started once")
+        self._thread = threading.Thread(target=self._main, name=f"training-{self.ticket}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, reason: str = "stopped by user") -> None:
+        if not self._stop.is_set():
+            self.record.update(stop_reason=reason)
+            self._stop.set()
+            if self.record.state in (RUNNING, QUEUED):
+                self.record.update(state=STOPPING)
+
+    def touch(self) -> None:
+        """Say someone still watches this run (the page calls this when it polls)."""
+        self._last_seen = time.monotonic()
+
+    def snapshot(self) -> Snapshot:
+        return self.record.snapshot()
+
+    def join(self, timeout: float | None = None) -> bool:
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self.snapshot().done
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _should_stop(self) -> bool:
+        if self._stop.is_set():
+            return True
+        if self.abandon_after is not None and time.monotonic() - self._last_seen > self.abandon_after:
+            self.stop("abandoned: nobody watched it for a while")
+            return True
+        return False
+
+    def _main(self) -> None:
+        self.record.update(state=QUEUED)
+        if not self.queue.acquire(self.ticket, self._should_stop, lambda pos: self.record.update(queue_position=pos)):
+            self.record.update(state=STOPPED, queue_position=None)
+            return
+        try:
+            self.record.update(state=RUNNING if not self._stop.is_set() else STOPPING, queue_position=None)
+            self._train()
+        except Exception as e:  # reported through the record: the reader shows it
+            self.record.update(state=FAILED, error=f"{type(e).__name__}: {e}")
+        finally:
+            self.queue.release(self.ticket)
+
+    def prepared_data(self):
+        """Training and test arrays as views into the shared data set, labels encoded per spec."""
+        cfg, ds = self.config, self.dataset
+        x_train, y_train = ds.x_train, ds.y_train
+        if cfg.train_limit:
+            x_train, y_train = x_train[: cfg.train_limit], y_train[: cfg.train_limit]
+        x_test, y_test = ds.x_test, ds.y_test
+        if cfg.test_limit:
+            x_test, y_test = x_test[: cfg.test_limit], y_test[: cfg.test_limit]
+        if self.spec.one_hot:
+            y_train, y_test = one_hot(y_train, ds.num_classes), one_hot(y_test, ds.num_classes)
+        return x_train, y_train, x_test, y_test
+
+    def _train(self) -> None:
+        import keras
+
+        spec, cfg = self.spec, self.config
+        x_train, y_train, x_test, y_test = self.prepared_data()
+        steps_total = self.record.snapshot().batches_per_epoch * self.epochs_to_train
+        with _build_lock:
+            keras.utils.set_random_seed(cfg.seed + self.initial_epoch)
+            if self.model is None:
+                self.model = build_model(spec, normalize=cfg.normalize, num_classes=self.dataset.num_classes)
+                compile_model(self.model, spec, steps_total)
+        train_data = self._training_input(x_train, y_train)
+        callback = _progress_callback(self, (x_test, y_test) if cfg.validate else None)
+        fit_kwargs = dict(
+            epochs=self.initial_epoch + self.epochs_to_train,
+            initial_epoch=self.initial_epoch,
+            verbose=0,
+            callbacks=[callback],
+        )
+        if isinstance(train_data, tuple):
+            self.model.fit(*train_data, batch_size=spec.batch_size, shuffle=True, **fit_kwargs)
+        else:
+            self.model.fit(train_data, **fit_kwargs)
+        snap = self.snapshot()
+        last = snap.epochs[-1] if snap.epochs else None
+        finished_cleanly = not self._stop.is_set() and last is not None and last.val_loss is not None
+        if finished_cleanly:
+            test_loss, test_acc = last.val_loss, last.val_accuracy
+        else:
+            test_loss, test_acc = self.model.evaluate(x_test, y_test, batch_size=1000, verbose=0)
+        self.record.update(
+            state=STOPPED if self._stop.is_set() else FINISHED,
+            test_loss=float(test_loss),
+            test_accuracy=float(test_acc),
+            eta=0.0,
+            elapsed=time.monotonic() - callback.started,
+        )
+
+    def _training_input(self, x_train, y_train):
+        if not self.config.augment:
+            return x_train, y_train
+        from .augment import augmented_dataset
+
+        return augmented_dataset(x_train, y_train, self.spec.batch_size, seed=self.config.seed)
+
+    def history(self) -> dict[str, list[float]]:
+        """Keras-style history: per-epoch lists keyed like `History.history`."""
+        epochs = self.snapshot().epochs
+        out = {"loss": [e.loss for e in epochs], "accuracy": [e.accuracy for e in epochs]}
+        if epochs and epochs[0].val_loss is not None:
+            out["val_loss"] = [e.val_loss for e in epochs]
+            out["val_accuracy"] = [e.val_accuracy for e in epochs]
+        return out
+
+
+def _progress_callback(run: TrainingRun, validation_data):
+    """A Keras callback feeding `run.record`; built here so importing this module stays TF-free.
+
+    It validates after each complete epoch itself, rather than through `fit`'s
+    `validation_data`, so that a stop mid-epoch doesn't wait for a validation pass."""
+    import keras
+
+    class ProgressCallback(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.started = time.monotonic()
+            self.window: collections.deque = collections.deque(maxlen=20)
+            self.samples = 0
+            self.epoch = run.initial_epoch
+            self.batch_in_epoch = 0
+            self.prev_loss = self.prev_acc = 0.0
+            snap = run.record.snapshot()
+            self.batches_per_epoch = snap.batches_per_epoch
+            self.epochs_total = snap.epochs_total
+
+        def on_train_begin(self, logs=None):
+            self.started = time.monotonic()
+            self.window.append((self.started, 0))
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+            self.epoch_started = time.monotonic()
+            self.prev_loss = self.prev_acc = 0.0
+
+        def on_train_batch_end(self, batch, logs=None):
+            logs = logs or {}
+            k = self.batch_in_epoch = batch + 1
+            # Keras reports the running mean over the epoch; recover this batch's own value.
+            mean_loss, mean_acc = float(logs.get("loss", 0.0)), float(logs.get("accuracy", 0.0))
+            loss = k * mean_loss - (k - 1) * self.prev_loss
+            acc = k * mean_acc - (k - 1) * self.prev_acc
+            self.prev_loss, self.prev_acc = mean_loss, mean_acc
+            now = time.monotonic()
+            self.samples += run.spec.batch_size
+            self.window.append((now, self.samples))
+            t0, s0 = self.window[0]
+            rate = (self.samples - s0) / (now - t0) if now > t0 else 0.0
+            batches_left = (self.epochs_total - self.epoch) * self.batches_per_epoch - k
+            run.record.add_batch(
+                self.epoch + k / self.batches_per_epoch,
+                max(loss, 0.0),
+                min(max(acc, 0.0), 1.0),
+                batch_in_epoch=k,
+                samples_per_second=rate,
+                elapsed=now - self.started,
+                eta=batches_left * run.spec.batch_size / rate if rate else None,
+            )
+            if run._should_stop():
+                self.model.stop_training = True
+
+        def on_epoch_end(self, epoch, logs=None):
+            if self.batch_in_epoch != self.batches_per_epoch:
+                return  # stopped mid-epoch: the partial epoch only shows in the batch curve
+            logs = logs or {}
+            val_loss = val_acc = None
+            if validation_data is not None and not run._should_stop():
+                val = self.model.evaluate(*validation_data, batch_size=1000, verbose=0, return_dict=True)
+                val_loss, val_acc = val["loss"], val["accuracy"]
+            result = EpochResult(
+                epoch=epoch + 1,
+                loss=float(logs.get("loss", 0.0)),
+                accuracy=float(logs.get("accuracy", 0.0)),
+                val_loss=float(val_loss) if val_loss is not None else None,
+                val_accuracy=float(val_acc) if val_acc is not None else None,
+                seconds=time.monotonic() - self.epoch_started,
+            )
+            run.record.add_epoch(result, batch_in_epoch=0)
+
+    return ProgressCallback()

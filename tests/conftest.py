@@ -1,0 +1,54 @@
+import gzip
+import os
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+if not os.environ.get("MNIST_DEMO_DATA_DIR") and SHARED_DATA.is_dir():
+    os.environ["MNIST_DEMO_DATA_DIR"] = str(SHARED_DATA)
+
+DATA_DIR = Path(os.environ.get("MNIST_DEMO_DATA_DIR", SHARED_DATA))
+HAVE_MNIST = (DATA_DIR / "mnist").is_dir()
+HAVE_FASHION = (DATA_DIR / "fashion-mnist").is_dir()
+requires_mnist = pytest.mark.skipif(
+    not HAVE_MNIST, reason=f"no MNIST IDX files under {DATA_DIR} (set MNIST_DEMO_DATA_DIR)"
+)
+requires_fashion = pytest.mark.skipif(
+    not HAVE_FASHION, reason=f"no Fashion-MNIST IDX files under {DATA_DIR} (set MNIST_DEMO_DATA_DIR)"
+)
+
+
+def write_idx_images(path: Path, images: np.ndarray, magic: int = 0x803, gz: bool = False) -> Path:
+    n, rows, cols = images.shape
+    data = struct.pack(">IIII", magic, n, rows, cols) + images.astype(np.uint8).tobytes()
+    (gzip.open if gz else open)(path, "wb").write(data)
+    return path
+
+
+def write_idx_labels(path: Path, labels: np.ndarray, magic: int = 0x801, gz: bool = False) -> Path:
+    data = struct.pack(">II", magic, len(labels)) + np.asarray(labels, np.uint8).tobytes()
+    (gzip.open if gz else open)(path, "wb").write(data)
+    return path
+
+
+@pytest.fixture(scope="session")
+def mnist():
+    if not HAVE_MNIST:
+        pytest.skip(f"no MNIST IDX files under {DATA_DIR} (set MNIST_DEMO_DATA_DIR)")
+    from mnist_demo.data import load_dataset
+
+    return load_dataset("mnist")
+
+
+@pytest.fixture(scope="session")
+def default_predictor():
+    from mnist_demo.predict import Predictor
+    from mnist_demo.storage import default_model_path
+
+    return Predictor.load(default_model_path())

@@ -1,0 +1,156 @@
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from mnist_demo.models import preset
+from mnist_demo.training import FINISHED, STOPPED, RunConfig, TrainingQueue, TrainingRun
+
+SMALL = dict(train_limit=6000, test_limit=2000)
+
+
+def _run(mnist, name="mlp-64", epochs=1, queue=None, **config):
+    spec = preset(name).replace(epochs=epochs)
+    return TrainingRun(spec, mnist, RunConfig(**{**SMALL, **config}), queue=queue or TrainingQueue(1))
+
+
+def test_mlp_learns_on_a_subset_and_reports_everything(mnist):
+    run = _run(mnist, epochs=2).start()
+    seen = []
+    while not run.join(0.05):
+        seen.append(run.snapshot())
+    snap = run.snapshot()
+    assert snap.state == FINISHED and snap.error is None
+    assert snap.test_accuracy >= 0.84, snap.test_accuracy
+    assert [e.epoch for e in snap.epochs] == [1, 2]
+    assert all(e.val_accuracy is not None and e.val_loss is not None for e in snap.epochs)
+    assert snap.test_accuracy == pytest.approx(snap.epochs[-1].val_accuracy)
+    assert len(snap.batch_loss) == 2 * 60 and snap.batch_x[-1] == pytest.approx(2.0)
+    assert snap.batch_loss[-1] < snap.batch_loss[0]
+    assert snap.samples_per_second > 0 and snap.elapsed > 0 and snap.fraction == 1.0
+    growing = [len(s.batch_loss) for s in seen]
+    assert growing == sorted(growing) and len(set(growing)) > 2, "the record must be readable while training"
+    assert run.history()["val_accuracy"][-1] == snap.test_accuracy
+
+
+def test_stop_ends_within_a_batch_and_keeps_the_partial_curve(mnist):
+    run = _run(mnist, name="mlp-512x2", epochs=5, train_limit=60000).start()
+    while len(run.snapshot().batch_loss) < 5:
+        time.sleep(0.01)
+    run.stop()
+    stopped_at = time.monotonic()
+    batches_when_stopped = len(run.snapshot().batch_loss)
+    assert run.join(30)
+    snap = run.snapshot()
+    assert snap.state == STOPPED and snap.stop_reason == "stopped by user"
+    assert len(snap.batch_loss) <= batches_when_stopped + 1
+    assert snap.epochs == ()
+    assert snap.test_accuracy is not None
+    assert time.monotonic() - stopped_at < 10
+
+
+def test_runs_are_seeded_and_repeatable(mnist):
+    a = _run(mnist, seed=3, train_limit=2000).start()
+    a.join()
+    b = _run(mnist, seed=3, train_limit=2000).start()
+    b.join()
+    c = _run(mnist, seed=4, train_limit=2000).start()
+    c.join()
+    sa, sb, sc = a.snapshot(), b.snapshot(), c.snapshot()
+    np.testing.assert_allclose(sa.batch_loss, sb.batch_loss, rtol=1e-4)
+    assert sa.test_accuracy == pytest.approx(sb.test_accuracy, abs=1e-3)
+    assert not np.allclose(sa.batch_loss, sc.batch_loss, rtol=1e-4)
+
+
+def test_raw_pixels_train_worse_than_normalized_ones(mnist):
+    """The tutorials' lesson: without / 255 the same SGD model learns far less."""
+    normalized = _run(mnist, name="mlp-256-100").start()
+    normalized.join()
+    raw = _run(mnist, name="mlp-256-100", normalize=False).start()
+    raw.join()
+    assert normalized.snapshot().test_accuracy > raw.snapshot().test_accuracy + 0.2
+
+
+def test_queue_runs_one_at_a_time_and_reports_places(mnist):
+    queue = TrainingQueue(1)
+    first = _run(mnist, epochs=3, queue=queue, train_limit=60000).start()
+    second = _run(mnist, queue=queue).start()
+    deadline = time.monotonic() + 20
+    while second.snapshot().queue_position != 1 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert second.snapshot().state == "queued" and second.snapshot().queue_position == 1
+    assert queue.counts() == (1, 1)
+    first.stop()
+    assert second.join(60) and second.snapshot().state == FINISHED
+    assert first.snapshot().state == STOPPED
+
+
+def test_stopping_a_queued_run_frees_its_place(mnist):
+    queue = TrainingQueue(1)
+    first = _run(mnist, epochs=3, queue=queue, train_limit=60000).start()
+    waiting = _run(mnist, queue=queue).start()
+    time.sleep(0.3)
+    waiting.stop()
+    assert waiting.join(5) and waiting.snapshot().state == STOPPED
+    assert queue.counts()[1] == 0
+    first.stop()
+    first.join()
+
+
+def test_abandoned_run_stops_itself(mnist):
+    run = TrainingRun(
+        preset("mlp-64").replace(epochs=5), mnist, RunConfig(**{**SMALL, "train_limit": 60000}),
+        queue=TrainingQueue(1), abandon_after=0.5,
+    ).start()
+    assert run.join(30)
+    snap = run.snapshot()
+    assert snap.state == STOPPED and snap.stop_reason.startswith("abandoned")
+
+
+def test_train_more_epochs_continues_the_curves(mnist):
+    first = _run(mnist).start()
+    first.join()
+    spec = first.spec
+    more = TrainingRun(spec, mnist, first.config, queue=TrainingQueue(1), continue_from=first, more_epochs=1).start()
+    more.join()
+    snap = more.snapshot()
+    assert [e.epoch for e in snap.epochs] == [1, 2]
+    assert snap.batch_x[0] > 1.0
+    assert more.model is first.model
+    assert snap.test_accuracy >= first.snapshot().test_accuracy - 0.01
+
+
+def test_failure_is_reported_not_raised(mnist):
+    class Broken:
+        name = "mnist"
+        x_train = np.zeros((10, 5, 5), np.uint8)
+        y_train = np.zeros(10, np.uint8)
+        x_test = x_train
+        y_test = y_train
+        num_classes = 10
+
+    run = TrainingRun(preset("mlp-64"), Broken(), RunConfig(), queue=TrainingQueue(1)).start()
+    assert run.join(30)
+    assert run.snapshot().state == "failed" and run.snapshot().error
+
+
+def test_record_is_safe_to_read_from_many_threads(mnist):
+    run = _run(mnist).start()
+    errors = []
+
+    def reader():
+        try:
+            while not run.snapshot().done:
+                s = run.snapshot()
+                assert len(s.batch_x) == len(s.batch_loss) == len(s.batch_accuracy)
+        except Exception as e:  # collected and asserted below
+            errors.append(e)
+
+    readers = [threading.Thread(target=reader) for _ in range(4)]
+    for t in readers:
+        t.start()
+    run.join()
+    for t in readers:
+        t.join()
+    assert errors == []
