@@ -90,6 +90,8 @@ def _output_path(args) -> Path:
 
 
 def _progress_line(snap) -> str:
+    if not snap.batch_loss:
+        return f"\r{snap.state}..."
     width = 30
     filled = int(snap.fraction * width)
     bar = "#" * filled + "-" * (width - filled)

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 DATA_DIR_ENV = "MNIST_DEMO_DATA_DIR"
+OFFLINE_ENV = "MNIST_DEMO_OFFLINE"
 DEBIAN_DIR = Path("/usr/share/datasets")
 
 DATASETS = ("mnist", "fashion-mnist")
@@ -225,9 +226,15 @@ _cache: dict[tuple[str, str | None], Dataset] = {}
 _cache_lock = threading.Lock()
 
 
-def load_dataset(name: str = "mnist", *, allow_download: bool = True) -> Dataset:
+def downloads_allowed() -> bool:
+    return os.environ.get(OFFLINE_ENV, "").strip().lower() not in ("1", "true", "yes")
+
+
+def load_dataset(name: str = "mnist", *, allow_download: bool | None = None) -> Dataset:
     """The data set `name`, read once per process (per data folder) and shared read-only."""
     _check_name(name)
+    if allow_download is None:
+        allow_download = downloads_allowed()
     key = (name, os.environ.get(DATA_DIR_ENV))
     with _cache_lock:
         if key not in _cache:

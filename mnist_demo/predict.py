@@ -53,6 +53,11 @@ class Predictor:
         return cls(load_keras_model(path), read_info(path), path)
 
     @property
+    def scaling_text(self) -> str:
+        """How pixels reach the first layer: "0-1" (divided by 255) or "0-255" (raw)."""
+        return "0-1" if self.info.normalize else "0-255"
+
+    @property
     def name(self) -> str:
         return self.info.name
 

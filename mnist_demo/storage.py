@@ -95,6 +95,7 @@ def _atomic_write(target: Path, write) -> None:
         write(Path(tmp))
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -114,7 +115,7 @@ def save_model(model, name: str, info: ModelInfo, folder: str | os.PathLike | No
         def write_keras(tmp: Path) -> None:
             keras_tmp = tmp.with_name(tmp.name + ".keras")  # Keras insists on the suffix
             try:
-                model.save(keras_tmp)
+                _without_optimizer(model).save(keras_tmp)
                 os.replace(keras_tmp, tmp)
             finally:
                 keras_tmp.unlink(missing_ok=True)
@@ -124,6 +125,15 @@ def save_model(model, name: str, info: ModelInfo, folder: str | os.PathLike | No
     except OSError as e:
         raise SaveError(f"could not save {name!r} in {folder}: {e.strerror or e}") from e
     return target
+
+
+def _without_optimizer(model):
+    """An uncompiled twin sharing nothing mutable: optimizer slots would triple the file size."""
+    if getattr(model, "optimizer", None) is None:
+        return model
+    twin = type(model).from_config(model.get_config())
+    twin.set_weights(model.get_weights())
+    return twin
 
 
 def read_info(model_path: str | os.PathLike) -> ModelInfo:
@@ -143,8 +153,6 @@ def read_info(model_path: str | os.PathLike) -> ModelInfo:
 
 def load_keras_model(path: str | os.PathLike):
     """Load with Keras' safe mode (no Lambda or arbitrary code) and check it classifies 28x28 images into 10."""
-    import keras
-
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(f"{path.name}: no such model file")
@@ -152,6 +160,8 @@ def load_keras_model(path: str | os.PathLike):
         raise ModelFileError(f"{path.name}: larger than {MAX_MODEL_BYTES // 2**20} MB")
     if path.suffix != ".keras":
         raise ModelFileError(f"{path.name}: not a .keras file")
+    import keras
+
     try:
         model = keras.saving.load_model(path, compile=False, safe_mode=True)
     except Exception as e:

@@ -8,11 +8,13 @@ at for `abandon_after` seconds (its browser tab closed) stops itself.
 
 from __future__ import annotations
 
+import atexit
 import collections
 import math
 import os
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field, replace
 
 from .data import Dataset, one_hot
@@ -167,6 +169,18 @@ _default_queue: TrainingQueue | None = None
 _default_queue_lock = threading.Lock()
 _build_lock = threading.Lock()
 _tickets = iter(range(1, 1 << 62))
+_live_runs: weakref.WeakSet = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_live_runs(timeout: float = 10.0) -> None:
+    """TensorFlow aborts the process if a training thread is still inside it at exit."""
+    runs = list(_live_runs)
+    for run in runs:
+        run.stop("the process is exiting")
+    deadline = time.monotonic() + timeout
+    for run in runs:
+        run.join(max(0.0, deadline - time.monotonic()))
 
 
 def default_queue() -> TrainingQueue:
@@ -242,6 +256,7 @@ class TrainingRun:
         if self._thread is not None:
             raise RuntimeError("a run can be started once")
         self._thread = threading.Thread(target=self._main, name=f"training-{self.ticket}", daemon=True)
+        _live_runs.add(self)
         self._thread.start()
         return self
 

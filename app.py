@@ -1,0 +1,45 @@
+"""The frame of the MNIST demo: page config, the shared sidebar, and navigation."""
+
+import streamlit as st
+
+from mnist_demo import data, i18n
+from mnist_demo.session import active_run, t, touch_runs
+
+st.set_page_config(page_title="MNIST demo", page_icon="✍️", layout="wide")
+st.session_state.setdefault("lang", i18n.DEFAULT_LANGUAGE)
+st.session_state.setdefault("dataset", "mnist")
+
+pages = [
+    st.Page("pages/home.py", title=t("nav.home"), icon=":material/home:", default=True, url_path="home"),
+    st.Page("pages/train.py", title=t("nav.train"), icon=":material/model_training:", url_path="train"),
+    st.Page("pages/draw.py", title=t("nav.draw"), icon=":material/draw:", url_path="draw"),
+]
+navigation = st.navigation(pages)
+
+with st.sidebar:
+    st.selectbox(
+        t("sidebar.dataset"), data.DATASETS, key="dataset",
+        format_func=lambda name: t(f"dataset.{name}"), help=t("sidebar.dataset_help"),
+    )
+
+
+@st.fragment(run_every=1.0)
+def training_status():
+    """Every page shows the session's training, and keeps it alive while the tab is open."""
+    touch_runs()
+    entry = active_run()
+    if entry is None:
+        return
+    snap = entry.run.snapshot()
+    if snap.state == "queued":
+        st.caption(t("sidebar.queued", label=entry.label, place=snap.queue_position or 1))
+    else:
+        st.caption(t("sidebar.training", label=entry.label, epoch=min(snap.epochs_done + 1, snap.epochs_total),
+                     epochs=snap.epochs_total))
+        st.progress(snap.fraction)
+
+
+with st.sidebar:
+    training_status()
+
+navigation.run()

@@ -1,0 +1,143 @@
+"""Every user-facing text of the app, by key, and the one function that looks them up."""
+
+from __future__ import annotations
+
+DEFAULT_LANGUAGE = "en"
+
+CATALOG: dict[str, dict[str, str]] = {
+    "en": {
+        "nav.home": "Home",
+        "nav.train": "Train",
+        "nav.draw": "Draw",
+        "sidebar.dataset": "Data set",
+        "sidebar.dataset_help": "MNIST: handwritten digits. Fashion-MNIST: the same format with ten kinds of clothing.",
+        "sidebar.training": "{label}: epoch {epoch}/{epochs}",
+        "sidebar.queued": "{label}: waiting for a free slot, place {place}",
+        "dataset.mnist": "MNIST digits",
+        "dataset.fashion-mnist": "Fashion-MNIST",
+        "kind.mlp": "MLP (dense layers)",
+        "kind.cnn": "CNN (convolutions)",
+        "state.queued": "waiting in the queue",
+        "state.running": "training",
+        "state.stopping": "stopping",
+        "state.stopped": "stopped",
+        "state.finished": "finished",
+        "state.failed": "failed",
+        "home.title": "Learn deep learning with handwritten digits",
+        "home.intro": (
+            "This app trains real neural networks on **MNIST**, 70,000 handwritten digits of 28x28 pixels.\n\n"
+            "1. **Train** a multi-layer perceptron (MLP) or a convolutional network (CNN) and watch its loss "
+            "and accuracy change after every batch.\n"
+            "2. Switch **normalization** (pixels / 255) off and train again, to *see* why it matters.\n"
+            "3. **Draw** a digit and ask the model what it is, with the probability of every class."
+        ),
+        "home.datasets": "Data sets",
+        "home.dataset_local": "- **{name}**: ready, from `{source}`",
+        "home.dataset_missing": (
+            "- **{name}**: not found locally. Set `MNIST_DEMO_DATA_DIR` to a folder with its IDX files, "
+            "or run the app once with internet access and Keras downloads it."
+        ),
+        "home.samples": "Samples from {name}",
+        "home.next": "Where to go next",
+        "home.link_train": "Train a model and watch it learn",
+        "home.link_draw": "Draw a digit and let a model read it",
+        "train.title": "Train a model",
+        "train.no_data": "This data set is not available, so there is nothing to train on. {problem}",
+        "train.kind": "Model type",
+        "train.kind_help": "An MLP sees the image as 784 separate numbers; a CNN looks at small patches and "
+                           "keeps their position, which suits images.",
+        "train.preset": "Preset (the tutorials' models and our own)",
+        "train.epochs": "Epochs",
+        "train.epochs_help": "How many times the model sees every training image.",
+        "train.batch_size": "Batch size",
+        "train.batch_size_help": "How many images are averaged for one update of the weights.",
+        "train.learning_rate": "Learning rate",
+        "train.learning_rate_help": "How big each update step is. Adadelta expects 1.0; Adam and RMSprop about 0.001.",
+        "train.optimizer": "Optimizer",
+        "train.dropout": "Dropout",
+        "train.dropout_help": "Fraction of units switched off at random during training, against overfitting.",
+        "train.width_mlp": "Hidden units (first dense layer)",
+        "train.width_cnn": "Filters (first convolution)",
+        "train.width_help": "Later layers are resized in proportion.",
+        "train.train_images": "Training images",
+        "train.train_images_help": "Fewer images train faster; all 60,000 give the best model.",
+        "train.normalize": "Normalize pixels (divide by 255)",
+        "train.normalize_on": "Pixels go in as 0-1: gradients have a sensible size and training is smooth.",
+        "train.normalize_off": "Raw pixels 0-255 go in: the first layer's outputs are huge, updates overshoot and "
+                               "the curves turn erratic.",
+        "train.normalized": "/255",
+        "train.raw": "raw 0-255",
+        "train.start": "Train",
+        "train.stop": "Stop",
+        "train.nothing_yet": "Choose the settings and press Train: the curves appear here as the model learns.",
+        "train.queued": "Other trainings are running on this server. Yours starts soon: place {place} in the queue.",
+        "train.progress": "Epoch {epoch}/{epochs} · {rate} images/s · {elapsed} s elapsed · about {eta} left",
+        "train.result": "Result",
+        "train.failed": "Training failed: {error}",
+        "train.stopped_note": "Stopped early ({reason}). The model is evaluated as it was when it stopped.",
+        "train.unsaved_note": "This model lives only in this browser session until you save it; a server restart "
+                              "forgets unsaved runs.",
+        "train.summary": "Model summary (like model.summary())",
+        "train.total_params": "Total parameters: {n}",
+        "train.save_name": "Save as",
+        "train.save": "Save to models/",
+        "train.saved": "Saved as {path}. It is now offered on the Draw page.",
+        "train.save_failed": "Not saved: {error}",
+        "train.download": "Download .keras",
+        "chart.loss": "Loss",
+        "chart.accuracy": "Accuracy",
+        "chart.epoch": "Epoch",
+        "chart.batch": "training, per batch (smoothed)",
+        "chart.train_epoch": "training, per epoch",
+        "chart.validation": "validation (test set), per epoch",
+        "chart.probability": "Probability",
+        "chart.digit": "Digit",
+        "metric.val_loss": "Validation loss",
+        "metric.val_accuracy": "Validation accuracy",
+        "metric.test_accuracy": "Test accuracy",
+        "metric.test_loss": "Test loss",
+        "metric.seconds": "Training seconds",
+        "draw.title": "Draw a digit",
+        "draw.model": "Model",
+        "draw.model_info": "Using {name} · input pixels {scaling}",
+        "draw.source": "Input",
+        "draw.source_canvas": "Draw",
+        "draw.source_upload": "Upload a picture",
+        "draw.instructions": "Draw one digit, large, with the mouse or a finger. The bin icon or Clear starts over.",
+        "draw.clear": "Clear",
+        "draw.upload": "A PNG or JPEG of one digit",
+        "draw.upload_help": "Up to 5 MB. Dark ink on a light background or light on dark both work.",
+        "draw.bad_upload": "That file cannot be used: {error}.",
+        "draw.empty": "Draw a digit on the canvas: the prediction appears here.",
+        "draw.prediction": "## Prediction: {digit}\n{confidence} sure",
+        "draw.probabilities": "Probability of each digit",
+        "draw.inspector": "Preprocessing inspector: switch steps off and watch the probabilities",
+        "draw.step_crop": "Crop to the ink",
+        "draw.step_scale": "Scale to 20 px",
+        "draw.step_center": "Centre of mass",
+        "draw.pipeline": "What the model saw",
+        "draw.step_raw": "Canvas (ink)",
+        "draw.step_crop_image": "Cropped to the ink",
+        "draw.step_scaled": "Long side 20 px",
+        "draw.step_centered": "Centred in 28x28",
+        "draw.step_model_input": "Model input ({scale})",
+        "models.default": "Shipped default model",
+        "models.session_run": "This session: {label} · test accuracy {acc}",
+        "models.saved": "Saved: {name}",
+        "models.gone": "That run is no longer in this session.",
+        "models.missing": "That model file is gone. Pick another model.",
+        "models.broken": "That model cannot be used: {error}",
+    },
+}
+
+
+def translate(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
+    """The text for `key` in `lang` (falling back to English), with `{name}` fields filled in."""
+    text = CATALOG.get(lang, {}).get(key) or CATALOG[DEFAULT_LANGUAGE].get(key)
+    if text is None:
+        raise KeyError(f"no text for {key!r}")
+    return text.format(**values) if values else text
+
+
+def languages() -> list[str]:
+    return list(CATALOG)

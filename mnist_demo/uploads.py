@@ -1,0 +1,69 @@
+"""Checking and decoding an uploaded picture of a digit, at the edge, before anything else sees it."""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+import numpy as np
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_PIXELS = 4096 * 4096
+ALLOWED_FORMATS = ("PNG", "JPEG")
+MAX_SIDE_FOR_CANVAS = 1024
+
+
+class UploadError(ValueError):
+    """An upload we cannot use; the message says why, for the person who sent it."""
+
+
+def image_from_upload(data: bytes) -> np.ndarray:
+    """RGBA uint8 (H, W, 4) from PNG/JPEG bytes; downscaled to at most 1024 px on the long side."""
+    from PIL import Image, ImageSequence, UnidentifiedImageError
+
+    if not data:
+        raise UploadError("the file is empty")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise UploadError(f"the file is {len(data) / 2**20:.1f} MB; the limit is {MAX_UPLOAD_BYTES // 2**20} MB")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            if image.format not in ALLOWED_FORMATS:
+                raise UploadError(f"{image.format or 'this'} files are not supported; upload a PNG or JPEG")
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise UploadError(
+                    f"the image is {width}x{height} ({width * height / 1e6:.0f} megapixels); "
+                    f"the limit is {MAX_PIXELS / 1e6:.0f} megapixels"
+                )
+            if getattr(image, "is_animated", False):
+                image = next(iter(ImageSequence.Iterator(image)))
+            image.load()
+    except UploadError:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise UploadError("this is not a PNG or JPEG image (or it is too large to open safely)") from None
+    except (OSError, SyntaxError, ValueError) as e:
+        raise UploadError(f"the image is damaged or truncated ({e})") from None
+    return _to_rgba(image)
+
+
+def _to_rgba(image) -> np.ndarray:
+    """Any PIL mode (16-bit, palette, CMYK, grey, with alpha) as 8-bit RGBA."""
+    from PIL import Image
+
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        values = np.asarray(image, dtype=np.float64)
+        top = values.max() or 1.0
+        image = Image.fromarray((values / top * 255).astype(np.uint8), "L")
+    if image.mode == "P":
+        image = image.convert("RGBA")
+    if image.mode not in ("RGBA", "LA"):
+        image = image.convert("RGB")
+    image = image.convert("RGBA")
+    scale = MAX_SIDE_FOR_CANVAS / max(image.size)
+    if scale < 1:
+        image = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))),
+                             Image.Resampling.BOX)
+    return np.array(image, dtype=np.uint8)

@@ -1,0 +1,155 @@
+import streamlit as st
+
+from mnist_demo import models
+from mnist_demo.charts import training_figure
+from mnist_demo.session import (
+    ABANDON_AFTER_SECONDS, active_run, add_run, latest_run, model_bytes, selected_dataset_name, t,
+    training_queue, try_dataset,
+)
+from mnist_demo.storage import InvalidNameError, ModelInfo, SaveError, save_model
+
+BATCH_SIZES = [16, 32, 64, 100, 128, 256, 512, 1024]
+LEARNING_RATES = [0.0001, 0.0003, 0.001, 0.003, 0.005, 0.01, 0.03, 0.1, 0.3, 1.0]
+WIDTHS = [8, 16, 32, 64, 100, 128, 256, 512, 1024]
+
+
+def apply_preset():
+    spec = models.preset(st.session_state.preset)
+    st.session_state.update(
+        epochs=min(spec.epochs, 50), batch_size=spec.batch_size, learning_rate=spec.learning_rate,
+        optimizer=spec.optimizer, dropout=spec.dropout, width=models.width_of(spec),
+    )
+
+
+def apply_kind():
+    st.session_state.preset = models.presets_for(st.session_state.kind)[0]
+    apply_preset()
+
+
+if "preset" not in st.session_state:
+    st.session_state.update(kind="mlp", preset="mlp-512x2")
+    apply_preset()
+
+st.title(t("train.title"))
+dataset_name = selected_dataset_name()
+ds, problem = try_dataset(dataset_name)
+if ds is None:
+    st.error(t("train.no_data", problem=problem))
+    st.stop()
+
+settings, live = st.columns([1, 2], gap="large")
+with settings:
+    st.radio(t("train.kind"), models.KINDS, key="kind", horizontal=True, on_change=apply_kind,
+             format_func=lambda k: t(f"kind.{k}"), help=t("train.kind_help"))
+    st.selectbox(t("train.preset"), models.presets_for(st.session_state.kind), key="preset",
+                 on_change=apply_preset, format_func=lambda p: f"{p} — {models.PRESETS[p].description}")
+    st.slider(t("train.epochs"), 1, 50, key="epochs", help=t("train.epochs_help"))
+    st.select_slider(t("train.batch_size"), BATCH_SIZES, key="batch_size", help=t("train.batch_size_help"))
+    st.select_slider(t("train.learning_rate"), LEARNING_RATES, key="learning_rate",
+                     help=t("train.learning_rate_help"))
+    st.selectbox(t("train.optimizer"), models.OPTIMIZERS, key="optimizer", format_func=str.upper)
+    st.slider(t("train.dropout"), 0.0, 0.7, step=0.05, key="dropout", help=t("train.dropout_help"))
+    st.select_slider(t(f"train.width_{st.session_state.kind}"), WIDTHS, key="width", help=t("train.width_help"))
+    st.slider(t("train.train_images"), 1000, len(ds.x_train), step=1000, key="train_images",
+              value=len(ds.x_train), help=t("train.train_images_help"))
+    normalize = st.toggle(t("train.normalize"), value=True, key="normalize")
+    st.caption(t("train.normalize_on") if normalize else t("train.normalize_off"))
+
+    spec = models.with_dropout(models.with_width(models.preset(st.session_state.preset), st.session_state.width),
+                               st.session_state.dropout).replace(
+        epochs=st.session_state.epochs, batch_size=st.session_state.batch_size,
+        learning_rate=st.session_state.learning_rate, optimizer=st.session_state.optimizer,
+    )
+    running = active_run()
+    start, stop = st.columns(2)
+    if start.button(t("train.start"), type="primary", disabled=running is not None, width="stretch"):
+        from mnist_demo.training import RunConfig, TrainingRun
+
+        config = RunConfig(dataset=dataset_name, normalize=normalize, train_limit=st.session_state.train_images)
+        run = TrainingRun(spec, ds, config, queue=training_queue(), abandon_after=ABANDON_AFTER_SECONDS).start()
+        add_run(run, normalize=normalize, preset=st.session_state.preset, dataset=dataset_name,
+                label=f"{st.session_state.preset} ({t('train.normalized') if normalize else t('train.raw')})")
+        running = active_run()
+    if stop.button(t("train.stop"), disabled=running is None, width="stretch"):
+        running.run.stop()
+
+chart_labels = {k: t(f"chart.{k}") for k in ("loss", "accuracy", "epoch", "batch", "train_epoch", "validation")}
+
+
+@st.fragment(run_every=0.5 if running else None)
+def live_progress():
+    entry = latest_run()
+    if entry is None:
+        st.info(t("train.nothing_yet"))
+        return
+    entry.run.touch()
+    snap = entry.run.snapshot()
+    st.markdown(f"**{entry.label}** · {t('state.' + snap.state)}")
+    if snap.state == "queued":
+        st.info(t("train.queued", place=snap.queue_position or 1))
+    else:
+        eta = f"{snap.eta:.0f} s" if snap.eta is not None else "…"
+        st.progress(snap.fraction, text=t(
+            "train.progress", epoch=min(snap.epochs_done + 1, snap.epochs_total), epochs=snap.epochs_total,
+            eta=eta, rate=f"{snap.samples_per_second:,.0f}", elapsed=f"{snap.elapsed:.0f}",
+        ))
+    st.plotly_chart(training_figure(snap, chart_labels), key="training_chart", width="stretch")
+    if snap.epochs:
+        last = snap.epochs[-1]
+        cols = st.columns(4)
+        cols[0].metric(t("chart.loss"), f"{last.loss:.4f}")
+        cols[1].metric(t("chart.accuracy"), f"{last.accuracy:.4f}")
+        if last.val_loss is not None:
+            cols[2].metric(t("metric.val_loss"), f"{last.val_loss:.4f}")
+            cols[3].metric(t("metric.val_accuracy"), f"{last.val_accuracy:.4f}")
+    if snap.done and st.session_state.get("polling"):
+        st.session_state.polling = False
+        st.rerun()
+
+
+st.session_state.polling = running is not None
+with live:
+    live_progress()
+
+entry = latest_run()
+if entry is not None and entry.run.snapshot().done:
+    snap = entry.run.snapshot()
+    st.divider()
+    st.subheader(t("train.result"))
+    if snap.state == "failed":
+        st.error(t("train.failed", error=snap.error))
+        st.stop()
+    if snap.state == "stopped":
+        st.warning(t("train.stopped_note", reason=snap.stop_reason or ""))
+    cols = st.columns(3)
+    cols[0].metric(t("metric.test_accuracy"), f"{snap.test_accuracy:.4f}")
+    cols[1].metric(t("metric.test_loss"), f"{snap.test_loss:.4f}")
+    cols[2].metric(t("metric.seconds"), f"{snap.elapsed:.1f}")
+    st.caption(t("train.unsaved_note"))
+    with st.expander(t("train.summary"), expanded=False):
+        rows = models.summary_rows(entry.run.model)
+        st.dataframe(rows, hide_index=True, width="stretch")
+        st.caption(t("train.total_params", n=f"{sum(r['params'] for r in rows):,}"))
+
+    save_col, download_col = st.columns(2)
+    with save_col, st.form("save_model"):
+        name = st.text_input(t("train.save_name"), value=entry.saved_as or f"{entry.preset}-{entry.number}",
+                             max_chars=64)
+        if st.form_submit_button(t("train.save")):
+            info = ModelInfo(
+                name=name, normalize=entry.normalize, dataset=entry.dataset, preset=entry.preset,
+                spec=entry.run.spec.to_dict(),
+                metrics={"test_accuracy": snap.test_accuracy, "test_loss": snap.test_loss},
+                history=entry.run.history(),
+            )
+            try:
+                path = save_model(entry.run.model, name, info)
+                entry.saved_as = path.stem
+                st.success(t("train.saved", path=path.name))
+            except (InvalidNameError, SaveError) as e:
+                st.error(t("train.save_failed", error=str(e)))
+    with download_col:
+        if "bytes" not in entry.extras:
+            entry.extras["bytes"] = model_bytes(entry.run.model)
+        st.download_button(t("train.download"), entry.extras["bytes"], file_name=f"{entry.preset}.keras",
+                           mime="application/octet-stream")

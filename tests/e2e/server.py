@@ -1,0 +1,100 @@
+"""Start the app on a free loopback port for real-browser tests and screenshots."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+    "--disable-background-networking", "--disable-component-update",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_app(env: dict | None = None, attempts: int = 3, timeout: float = 60):
+    """Yield the base URL of a freshly started `streamlit run app.py`; stop it afterwards."""
+    last_error = ""
+    for _ in range(attempts):
+        port = free_port()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.address", "127.0.0.1", "--server.port", str(port),
+             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+            cwd=ROOT, env={**os.environ, **(env or {})}, start_new_session=True,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            if _wait_healthy(url, proc, timeout):
+                yield url
+                return
+            last_error = proc.stdout.read().decode(errors="replace")[-2000:] if proc.poll() is not None else "timeout"
+        finally:
+            _stop(proc)
+    raise RuntimeError(f"the app did not start: {last_error}")
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.read().decode().strip() == "ok":
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.2)
+    return False
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    if proc.stdout:
+        proc.stdout.close()
+
+
+def wait_until_idle(page, timeout: float = 60_000) -> None:
+    """Streamlit finished its script run and is connected."""
+    page.wait_for_selector(
+        '[data-testid="stApp"][data-test-script-state="notRunning"][data-test-connection-state="CONNECTED"]',
+        timeout=timeout,
+    )
+
+
+def draw_strokes(page, canvas_locator, strokes, step_px: float = 25.0) -> None:
+    """Draw polylines given in canvas pixels with the mouse, like a person."""
+    canvas_locator.hover(position={"x": 10, "y": 200})
+    box = canvas_locator.bounding_box()
+    for stroke in strokes:
+        x0, y0 = stroke[0]
+        page.mouse.move(box["x"] + x0, box["y"] + y0)
+        page.mouse.down()
+        for (xa, ya), (xb, yb) in zip(stroke, stroke[1:]):
+            steps = max(1, int(((xb - xa) ** 2 + (yb - ya) ** 2) ** 0.5 / step_px))
+            page.mouse.move(box["x"] + xb, box["y"] + yb, steps=steps)
+        page.mouse.up()
