@@ -141,26 +141,28 @@ def build_model(spec: ModelSpec, *, normalize: bool = True, num_classes: int = 1
     import keras
     from keras import layers
 
+    # Every layer is named here: Keras' automatic names come from per-thread counters, and
+    # models built in different training threads must not depend on them.
     inputs = keras.Input(shape=(28, 28), name="pixels")
     x = layers.Rescaling(1.0 / 255.0 if normalize else 1.0, name=SCALING_LAYER)(inputs)
     if spec.kind == "cnn":
-        x = layers.Reshape((28, 28, 1))(x)
-        for filters, pool in zip(spec.conv_filters, spec.pool_after):
+        x = layers.Reshape((28, 28, 1), name="channels")(x)
+        for i, (filters, pool) in enumerate(zip(spec.conv_filters, spec.pool_after), start=1):
             if spec.batch_norm:
-                x = layers.Conv2D(filters, spec.kernel_size, padding="same", use_bias=False)(x)
-                x = layers.BatchNormalization()(x)
-                x = layers.Activation("relu")(x)
+                x = layers.Conv2D(filters, spec.kernel_size, padding="same", use_bias=False, name=f"conv_{i}")(x)
+                x = layers.BatchNormalization(name=f"batch_norm_{i}")(x)
+                x = layers.Activation("relu", name=f"relu_{i}")(x)
             else:
-                x = layers.Conv2D(filters, spec.kernel_size, activation="relu")(x)
+                x = layers.Conv2D(filters, spec.kernel_size, activation="relu", name=f"conv_{i}")(x)
             if pool:
-                x = layers.MaxPooling2D(2)(x)
+                x = layers.MaxPooling2D(2, name=f"max_pool_{i}")(x)
         if spec.conv_dropout:
-            x = layers.Dropout(spec.conv_dropout)(x)
-    x = layers.Flatten()(x)
-    for units in spec.dense_units:
-        x = layers.Dense(units, activation="relu")(x)
+            x = layers.Dropout(spec.conv_dropout, name="conv_dropout")(x)
+    x = layers.Flatten(name="flatten")(x)
+    for i, units in enumerate(spec.dense_units, start=1):
+        x = layers.Dense(units, activation="relu", name=f"dense_{i}")(x)
         if spec.dropout:
-            x = layers.Dropout(spec.dropout)(x)
+            x = layers.Dropout(spec.dropout, name=f"dropout_{i}")(x)
     outputs = layers.Dense(num_classes, activation="softmax", name="probabilities")(x)
     return keras.Model(inputs, outputs, name=f"{spec.kind}")
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .canvas import PreprocessOptions, Preprocessed, preprocess_canvas
-from .storage import ModelInfo, check_model_shapes, load_keras_model, read_info
+from .canvas import Preprocessed, PreprocessOptions, preprocess_canvas
 from .models import model_uses_scaling_layer
+from .storage import ModelInfo, check_model_shapes, load_keras_model, read_info
 
 
 @dataclass(frozen=True)

@@ -255,6 +255,9 @@ class TrainingRun:
     def start(self) -> TrainingRun:
         if self._thread is not None:
             raise RuntimeError("a run can be started once")
+        # Import TensorFlow here, in the caller's thread: two threads importing the same big
+        # package tree at once (TF pulls in pandas, and so does plotly) can see half-made modules.
+        import keras  # noqa: F401
         self._thread = threading.Thread(target=self._main, name=f"training-{self.ticket}", daemon=True)
         _live_runs.add(self)
         self._thread.start()

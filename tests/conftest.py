@@ -27,13 +27,15 @@ requires_fashion = pytest.mark.skipif(
 def write_idx_images(path: Path, images: np.ndarray, magic: int = 0x803, gz: bool = False) -> Path:
     n, rows, cols = images.shape
     data = struct.pack(">IIII", magic, n, rows, cols) + images.astype(np.uint8).tobytes()
-    (gzip.open if gz else open)(path, "wb").write(data)
+    with (gzip.open if gz else open)(path, "wb") as f:
+        f.write(data)
     return path
 
 
 def write_idx_labels(path: Path, labels: np.ndarray, magic: int = 0x801, gz: bool = False) -> Path:
     data = struct.pack(">II", magic, len(labels)) + np.asarray(labels, np.uint8).tobytes()
-    (gzip.open if gz else open)(path, "wb").write(data)
+    with (gzip.open if gz else open)(path, "wb") as f:
+        f.write(data)
     return path
 
 

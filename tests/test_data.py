@@ -150,5 +150,6 @@ def test_one_hot_matches_to_categorical():
 
 def test_gzip_helper_roundtrip(tmp_path):
     path = write_idx_labels(tmp_path / "a-idx1-ubyte.gz", np.arange(10), gz=True)
-    assert gzip.open(path).read(4) == b"\x00\x00\x08\x01"
+    with gzip.open(path) as f:
+        assert f.read(4) == b"\x00\x00\x08\x01"
     assert read_idx_labels(path).tolist() == list(range(10))

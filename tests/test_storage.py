@@ -6,8 +6,15 @@ import pytest
 
 from mnist_demo.models import build_model, preset
 from mnist_demo.storage import (
-    InvalidNameError, ModelFileError, ModelInfo, SaveError, list_models, load_keras_model, read_info,
-    safe_model_name, save_model,
+    InvalidNameError,
+    ModelFileError,
+    ModelInfo,
+    SaveError,
+    list_models,
+    load_keras_model,
+    read_info,
+    safe_model_name,
+    save_model,
 )
 
 

@@ -144,6 +144,7 @@ def test_record_is_safe_to_read_from_many_threads(mnist):
             while not run.snapshot().done:
                 s = run.snapshot()
                 assert len(s.batch_x) == len(s.batch_loss) == len(s.batch_accuracy)
+                time.sleep(0.002)
         except Exception as e:  # collected and asserted below
             errors.append(e)
 

@@ -27,5 +27,5 @@ else:
             st.image(digit_image(ds.x_train[index], 3), caption=ds.class_names[ds.y_train[index]])
 
 st.subheader(t("home.next"))
-st.page_link("pages/train.py", label=t("home.link_train"), icon=":material/model_training:")
-st.page_link("pages/draw.py", label=t("home.link_draw"), icon=":material/draw:")
+st.page_link("pages/train_page.py", label=t("home.link_train"), icon=":material/model_training:")
+st.page_link("pages/draw_page.py", label=t("home.link_draw"), icon=":material/draw:")

@@ -3,8 +3,15 @@ import streamlit as st
 from mnist_demo import models
 from mnist_demo.charts import training_figure
 from mnist_demo.session import (
-    ABANDON_AFTER_SECONDS, active_run, add_run, latest_run, model_bytes, selected_dataset_name, t,
-    training_queue, try_dataset,
+    ABANDON_AFTER_SECONDS,
+    active_run,
+    add_run,
+    latest_run,
+    model_bytes,
+    selected_dataset_name,
+    t,
+    training_queue,
+    try_dataset,
 )
 from mnist_demo.storage import InvalidNameError, ModelInfo, SaveError, save_model
 
@@ -52,25 +59,28 @@ with settings:
     st.select_slider(t(f"train.width_{st.session_state.kind}"), WIDTHS, key="width", help=t("train.width_help"))
     st.slider(t("train.train_images"), 1000, len(ds.x_train), step=1000, key="train_images",
               value=len(ds.x_train), help=t("train.train_images_help"))
-    normalize = st.toggle(t("train.normalize"), value=True, key="normalize")
-    st.caption(t("train.normalize_on") if normalize else t("train.normalize_off"))
 
     spec = models.with_dropout(models.with_width(models.preset(st.session_state.preset), st.session_state.width),
                                st.session_state.dropout).replace(
         epochs=st.session_state.epochs, batch_size=st.session_state.batch_size,
         learning_rate=st.session_state.learning_rate, optimizer=st.session_state.optimizer,
     )
+
+with live:
+    normalize = st.toggle(t("train.normalize"), value=True, key="normalize")
+    st.caption(t("train.normalize_on") if normalize else t("train.normalize_off"))
     running = active_run()
-    start, stop = st.columns(2)
-    if start.button(t("train.start"), type="primary", disabled=running is not None, width="stretch"):
+    start, stop, _ = st.columns([1, 1, 2])
+    if start.button(t("train.start"), type="primary", disabled=running is not None, width="stretch",
+                    key="train_start"):
         from mnist_demo.training import RunConfig, TrainingRun
 
         config = RunConfig(dataset=dataset_name, normalize=normalize, train_limit=st.session_state.train_images)
         run = TrainingRun(spec, ds, config, queue=training_queue(), abandon_after=ABANDON_AFTER_SECONDS).start()
         add_run(run, normalize=normalize, preset=st.session_state.preset, dataset=dataset_name,
                 label=f"{st.session_state.preset} ({t('train.normalized') if normalize else t('train.raw')})")
-        running = active_run()
-    if stop.button(t("train.stop"), disabled=running is None, width="stretch"):
+        st.rerun()
+    if stop.button(t("train.stop"), disabled=running is None, width="stretch", key="train_stop"):
         running.run.stop()
 
 chart_labels = {k: t(f"chart.{k}") for k in ("loss", "accuracy", "epoch", "batch", "train_epoch", "validation")}
