@@ -3,19 +3,19 @@
 import streamlit as st
 
 from mnist_demo import data, i18n
-from mnist_demo.session import active_run, t, touch_runs
+from mnist_demo.session import active_run, keep_keras_state_across_reruns, t, touch_runs
+
+keep_keras_state_across_reruns()
 
 st.set_page_config(page_title="MNIST demo", page_icon="✍️", layout="wide")
 st.session_state.setdefault("lang", i18n.DEFAULT_LANGUAGE)
 st.session_state.setdefault("dataset", "mnist")
 
 pages = [
-    st.Page("pages/home_page.py", title=t("nav.home"), icon=":material/home:", default=True, url_path="home"),
-    st.Page("pages/train_page.py", title=t("nav.train"), icon=":material/model_training:", url_path="train"),
-    st.Page("pages/draw_page.py", title=t("nav.draw"), icon=":material/draw:", url_path="draw"),
+    st.Page("pages/home.py", title=t("nav.home"), icon=":material/home:", default=True, url_path="home"),
+    st.Page("pages/train.py", title=t("nav.train"), icon=":material/model_training:", url_path="train"),
+    st.Page("pages/draw.py", title=t("nav.draw"), icon=":material/draw:", url_path="draw"),
 ]
-# Page files are named *_page.py so that no legacy pages/ URL (the file name) shadows these url_paths
-# on a cold server, where Streamlit routes a deep link before app.py has ever run.
 navigation = st.navigation(pages)
 
 with st.sidebar:

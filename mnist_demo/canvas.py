@@ -37,7 +37,12 @@ MIN_CONTRAST = 24.0
 
 @dataclass(frozen=True)
 class PreprocessOptions:
-    """Each step can be switched off to show what it contributes."""
+    """Each step can be switched off to show what it contributes.
+
+    crop: cut the canvas to the ink's bounding box (off: the whole canvas).
+    scale: longer side to 20 px keeping the aspect ratio (off: squash to 28x28).
+    center: centre of mass to the centre of the 28x28 frame (off: centre the box
+    that was scaled, i.e. the ink's bounding box when cropping)."""
 
     crop: bool = True
     scale: bool = True
@@ -68,19 +73,44 @@ def validated_canvas(rgba: object) -> np.ndarray:
     return rgba
 
 
+def as_uint8(image: np.ndarray) -> np.ndarray:
+    return np.clip(np.rint(image), 0, 255).astype(np.uint8)
+
+
 def border_pixels(image: np.ndarray) -> np.ndarray:
     """The pixels on the image's outer frame, (N, C)."""
     return np.concatenate([image[0], image[-1], image[1:-1, 0], image[1:-1, -1]])
 
 
 def composited_on_contrasting_background(rgba: np.ndarray) -> np.ndarray:
-    """RGB of a drawing with real transparency, laid over black or white, whichever
+    """RGB (uint8) of a drawing with real transparency, laid over black or white, whichever
     the ink stands out from more (white ink on a transparent canvas would vanish on white)."""
     alpha = rgba[..., 3:].astype(np.float32) / 255.0
     rgb = rgba[..., :3].astype(np.float32)
     ink_color = (rgb * alpha).reshape(-1, 3).sum(0) / max(float(alpha.sum()), 1e-6)
     background = 0.0 if np.linalg.norm(ink_color) >= np.linalg.norm(255.0 - ink_color) else 255.0
-    return rgb * alpha + background * (1.0 - alpha)
+    return as_uint8(rgb * alpha + background * (1.0 - alpha))
+
+
+def opaque_rgb(rgba: np.ndarray) -> np.ndarray:
+    """The canvas as it looks, (H, W, 3) uint8; a canvas whose alpha is the same everywhere
+    (the browser bakes an opaque background in) is its RGB as is."""
+    if rgba.shape[2] == 4 and rgba[..., 3].min() != rgba[..., 3].max():
+        return composited_on_contrasting_background(rgba)
+    return rgba[..., :3]
+
+
+def color_distance(rgb: np.ndarray, color: np.ndarray) -> np.ndarray:
+    """Largest per-channel difference of each pixel from `color`, (H, W) uint8.
+
+    For ink of one colour anti-aliased over the background, any norm grows linearly
+    with coverage; this one stays in uint8 and is several times faster than RMS."""
+    distance = np.zeros(rgb.shape[:2], np.uint8)
+    for channel, value in zip(np.moveaxis(rgb, 2, 0), color, strict=True):
+        difference = np.maximum(channel, value)
+        difference -= np.minimum(channel, value)
+        np.maximum(distance, difference, out=distance)
+    return distance
 
 
 def ink_intensity(rgba: np.ndarray) -> np.ndarray:
@@ -91,19 +121,13 @@ def ink_intensity(rgba: np.ndarray) -> np.ndarray:
     drawing is laid over a contrasting background first, so ink counts as alpha times
     its colour contrast. A drawing with less contrast than MIN_CONTRAST (noise, a flat
     image) has no ink at all."""
-    rgba = validated_canvas(rgba)
-    has_alpha = rgba.shape[2] == 4
-    if has_alpha and rgba[..., 3].min() != rgba[..., 3].max():
-        rgb = composited_on_contrasting_background(rgba)
-    else:
-        rgb = rgba[..., :3].astype(np.float32)
-    background = np.median(border_pixels(rgb), axis=0).astype(np.float32)
-    diff = rgb - background
-    distance = np.sqrt(np.einsum("hwc,hwc->hw", diff, diff) / 3.0)
-    strongest = float(distance.max())
+    rgb = opaque_rgb(validated_canvas(rgba))
+    background = np.rint(np.median(border_pixels(rgb), axis=0)).astype(np.uint8)
+    distance = color_distance(rgb, background)
+    strongest = int(distance.max())
     if strongest < MIN_CONTRAST:
         return np.zeros(distance.shape, np.float32)
-    return distance * np.float32(255.0 / strongest)
+    return distance.astype(np.float32) * np.float32(255.0 / strongest)
 
 
 def ink_bbox(ink: np.ndarray, threshold: float = INK_THRESHOLD) -> tuple[int, int, int, int] | None:
@@ -126,12 +150,21 @@ def is_drawing(ink: np.ndarray, bbox: tuple[int, int, int, int] | None) -> bool:
     return int(np.count_nonzero(ink[top:bottom, left:right] > INK_THRESHOLD)) >= MIN_INK_PIXELS
 
 
+def resampling_filter(before: int, after: int) -> Image.Resampling:
+    """Area average when shrinking, bilinear when enlarging."""
+    return Image.Resampling.BOX if after <= before else Image.Resampling.BILINEAR
+
+
 def resized(image: np.ndarray, height: int, width: int) -> np.ndarray:
-    """Anti-aliased resize of a float image: area average when shrinking, bilinear when enlarging."""
-    shrinking = height * width <= image.shape[0] * image.shape[1]
-    pil_filter = Image.Resampling.BOX if shrinking else Image.Resampling.BILINEAR
-    out = Image.fromarray(np.ascontiguousarray(image, np.float32), mode="F").resize((width, height), pil_filter)
-    return np.asarray(out, np.float32)
+    """Anti-aliased resize of a float image, one axis at a time so that each gets the
+    filter that suits it (a squashed crop can shrink one way and grow the other)."""
+    h, w = image.shape
+    pil = Image.fromarray(np.ascontiguousarray(image, np.float32))
+    if width != w:
+        pil = pil.resize((width, h), resampling_filter(w, width))
+    if height != h:
+        pil = pil.resize((width, height), resampling_filter(h, height))
+    return np.asarray(pil, np.float32)
 
 
 def fitted_to_box(image: np.ndarray, box: int = DIGIT_BOX) -> np.ndarray:
@@ -148,24 +181,17 @@ def stretched_to_full_intensity(image: np.ndarray) -> np.ndarray:
     return image * np.float32(255.0 / peak) if peak > 0 else image
 
 
-def center_of_mass(image: np.ndarray) -> tuple[float, float]:
-    total = float(image.sum())
-    rows = image.sum(axis=1) @ np.arange(image.shape[0]) / total
-    cols = image.sum(axis=0) @ np.arange(image.shape[1]) / total
-    return float(rows), float(cols)
-
-
 def nonzero_span(profile: np.ndarray) -> tuple[int, int]:
     nonzero = np.flatnonzero(profile > 0)
     return int(nonzero[0]), int(nonzero[-1]) + 1
 
 
 def paste_offset(profile: np.ndarray, target: float | None, size: int = MNIST_SIZE) -> int:
-    """Where to put the image along one axis: its centre of mass on `target`, or its ink
-    centred when target is None; never so far that ink falls off the frame."""
-    first, last = nonzero_span(profile)
+    """Where to put the image along one axis: its centre of mass on `target`, but never so
+    far that ink falls off the frame; the image itself centred when target is None."""
     if target is None:
-        return round((size - (last - first)) / 2) - first
+        return round((size - profile.size) / 2)
+    first, last = nonzero_span(profile)
     mass = float(profile @ np.arange(profile.size) / profile.sum())
     return int(np.clip(round(target - mass), -first, size - last))
 
@@ -183,10 +209,6 @@ def pasted(image: np.ndarray, top: int, left: int, size: int = MNIST_SIZE) -> np
             src_top : src_top + rows, src_left : src_left + cols
         ]
     return out
-
-
-def as_uint8(image: np.ndarray) -> np.ndarray:
-    return np.clip(np.rint(image), 0, 255).astype(np.uint8)
 
 
 def preprocess_canvas(rgba: np.ndarray, options: PreprocessOptions | None = None) -> Preprocessed | None:

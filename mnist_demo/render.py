@@ -77,18 +77,19 @@ def placed_strokes(
 def coverage(placed: list[np.ndarray], size: int, stroke_width: float, supersample: int) -> np.ndarray:
     """Brush coverage in 0..1, (size, size) float32, box-filtered from a supersampled drawing.
 
-    Pixel k spans [k, k+1) in canvas coordinates; Pillow addresses pixel centres, hence the -0.5."""
+    Pixel k spans [k, k+1) in canvas coordinates. Pillow puts a line's centre line on pixel
+    centres (hence the -0.5) but inscribes an ellipse in the pixels x0..x1 inclusive."""
     big = size * supersample
     mask = Image.new("L", (big, big), 0)
     draw = ImageDraw.Draw(mask)
     radius = stroke_width * supersample / 2
     width = max(1, round(stroke_width * supersample))
     for stroke in placed:
-        xy = stroke * supersample - 0.5
+        xy = stroke * supersample
         if len(xy) > 1:
-            draw.line([tuple(p) for p in xy], fill=255, width=width)
+            draw.line([tuple(p) for p in xy - 0.5], fill=255, width=width)
         for x, y in xy:
-            draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=255)
+            draw.ellipse((x - radius, y - radius, x + radius - 1, y + radius - 1), fill=255)
     small = mask.resize((size, size), Image.Resampling.BOX) if supersample > 1 else mask
     return np.asarray(small, np.float32) / 255.0
 
@@ -109,7 +110,9 @@ def render_strokes(
     """A canvas image (size, size, 4) uint8 of the strokes, each a list of [x, y] points
     (any units, y down). With transparent=True the background has alpha 0 and ink pixels
     keep the ink colour with alpha = coverage, as the browser's getImageData returns them."""
-    placed = placed_strokes(strokes, size=size, stroke_width=stroke_width, fraction=fraction, offset=offset, rng=rng)
+    placed = placed_strokes(
+        strokes, size=size, stroke_width=stroke_width, fraction=fraction, offset=offset, rng=rng
+    )
     cover = coverage(placed, size, stroke_width, supersample)[..., None]
     ink_rgb = np.array(rgb(ink), np.float32)
     background_rgb = np.array(rgb(background), np.float32)

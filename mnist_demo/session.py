@@ -8,6 +8,7 @@ per process with `st.cache_resource` and never mutated. Everything a learner mak
 from __future__ import annotations
 
 import itertools
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,34 @@ from . import data, i18n
 
 ABANDON_AFTER_SECONDS = 90
 _run_numbers = itertools.count(1)
+
+
+def keep_keras_state_across_reruns() -> None:
+    """Stop Streamlit from calling `keras.backend.clear_session()` after every script run.
+
+    Streamlit does that to free memory in apps that build a model per run. Here models are
+    built and trained in background threads while pages rerun twice a second; clearing the
+    session resets Keras' global state for every thread (name counters, TF's default graph,
+    kernel caches) in the middle of a training, which breaks model building and slows
+    training to a crawl. Only the matplotlib half of Streamlit's clean-up is kept."""
+    from streamlit.runtime.scriptrunner import script_runner
+
+    def close_matplotlib_figures() -> None:
+        if "matplotlib.pyplot" in sys.modules:
+            sys.modules["matplotlib.pyplot"].close("all")
+
+    script_runner._clean_problem_modules = close_matplotlib_figures
+
+
+def require_app_frame() -> None:
+    """Make sure a page runs inside app.py's frame. The first request a fresh server gets for a
+    deep link (say /train) is routed by Streamlit's legacy `pages/` discovery, which runs the page
+    file alone; leave that mode for good and rerun, so app.py's `st.navigation` takes over."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 def t(key: str, **values) -> str:

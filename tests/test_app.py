@@ -52,7 +52,7 @@ def test_home_lists_data_sets_and_samples():
 
 @requires_mnist
 def test_train_runs_shows_live_metrics_and_result():
-    at = _app("pages/train_page.py")
+    at = _app("pages/train.py")
     at.radio(key="kind").set_value("mlp").run()
     at.selectbox(key="preset").set_value("mlp-64").run()
     at.slider(key="epochs").set_value(2)
@@ -74,7 +74,7 @@ def test_train_runs_shows_live_metrics_and_result():
 
 @requires_mnist
 def test_stop_ends_a_long_run_and_keeps_its_curve():
-    at = _app("pages/train_page.py")
+    at = _app("pages/train.py")
     at.selectbox(key="preset").set_value("mlp-512x2").run()
     at.slider(key="epochs").set_value(30)
     at.button(key="train_start").click().run()
@@ -95,14 +95,14 @@ def test_stop_ends_a_long_run_and_keeps_its_curve():
 
 @requires_mnist
 def test_raw_pixels_toggle_explains_itself():
-    at = _app("pages/train_page.py")
+    at = _app("pages/train.py")
     assert "Pixels go in as 0-1" in _texts(at)
     at.toggle(key="normalize").set_value(False).run()
     assert "Raw pixels 0-255 go in" in _texts(at)
 
 
 def test_preset_sets_the_sliders():
-    at = _app("pages/train_page.py")
+    at = _app("pages/train.py")
     at.radio(key="kind").set_value("cnn").run()
     at.selectbox(key="preset").set_value("keras-mnist-cnn").run()
     assert at.select_slider(key="learning_rate").value == 1.0
@@ -113,7 +113,7 @@ def test_preset_sets_the_sliders():
 
 @pytest.mark.parametrize("strokes, digit", [(SEVEN, 7), (ONE, 1)])
 def test_draw_predicts_an_injected_drawing(strokes, digit):
-    at = _app("pages/draw_page.py")
+    at = _app("pages/draw.py")
     assert "Draw a digit on the canvas" in _texts(at)
     rgba = render_strokes(strokes, fraction=0.6)
     at.session_state["draw_canvas_0"] = _canvas_state(rgba)
@@ -124,7 +124,7 @@ def test_draw_predicts_an_injected_drawing(strokes, digit):
 
 
 def test_draw_blank_canvas_asks_to_draw():
-    at = _app("pages/draw_page.py")
+    at = _app("pages/draw.py")
     blank = np.zeros((280, 280, 4), np.uint8)
     blank[..., 3] = 255
     at.session_state["draw_canvas_0"] = _canvas_state(blank)
@@ -133,6 +133,6 @@ def test_draw_blank_canvas_asks_to_draw():
 
 
 def test_draw_bad_upload_gets_a_message():
-    at = _app("pages/draw_page.py")
+    at = _app("pages/draw.py")
     at.radio[0].set_value("upload").run()
     assert not at.exception

@@ -3,8 +3,10 @@ from streamlit_drawable_canvas import st_canvas
 
 from mnist_demo.canvas import BACKGROUND_COLOR, CANVAS_SIZE, STROKE_COLOR, STROKE_WIDTH, PreprocessOptions
 from mnist_demo.charts import digit_image, probability_figure
-from mnist_demo.session import model_choices, pick_predictor, t
+from mnist_demo.session import model_choices, pick_predictor, require_app_frame, t
 from mnist_demo.uploads import UploadError, image_from_upload
+
+require_app_frame()
 
 st.title(t("draw.title"))
 choices = model_choices()

@@ -8,12 +8,15 @@ from mnist_demo.session import (
     add_run,
     latest_run,
     model_bytes,
+    require_app_frame,
     selected_dataset_name,
     t,
     training_queue,
     try_dataset,
 )
 from mnist_demo.storage import InvalidNameError, ModelInfo, SaveError, save_model
+
+require_app_frame()
 
 BATCH_SIZES = [16, 32, 64, 100, 128, 256, 512, 1024]
 LEARNING_RATES = [0.0001, 0.0003, 0.001, 0.003, 0.005, 0.01, 0.03, 0.1, 0.3, 1.0]

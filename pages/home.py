@@ -2,7 +2,9 @@ import numpy as np
 import streamlit as st
 
 from mnist_demo.charts import digit_image
-from mnist_demo.session import available_datasets, selected_dataset_name, t, try_dataset
+from mnist_demo.session import available_datasets, require_app_frame, selected_dataset_name, t, try_dataset
+
+require_app_frame()
 
 st.title(t("home.title"))
 st.markdown(t("home.intro"))
@@ -27,5 +29,5 @@ else:
             st.image(digit_image(ds.x_train[index], 3), caption=ds.class_names[ds.y_train[index]])
 
 st.subheader(t("home.next"))
-st.page_link("pages/train_page.py", label=t("home.link_train"), icon=":material/model_training:")
-st.page_link("pages/draw_page.py", label=t("home.link_draw"), icon=":material/draw:")
+st.page_link("pages/train.py", label=t("home.link_train"), icon=":material/model_training:")
+st.page_link("pages/draw.py", label=t("home.link_draw"), icon=":material/draw:")

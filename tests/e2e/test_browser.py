@@ -1,0 +1,58 @@
+"""What only a real browser shows: drawing on the canvas, and charts that grow while training."""
+
+import re
+
+import pytest
+
+from ..strokes import ONE, SEVEN
+from .server import draw_strokes, wait_until_idle
+
+CANVAS = '[class*="st-key-draw_canvas_0"] canvas.upper-canvas'
+PLOT_POINTS = "() => { const p = document.querySelector('.js-plotly-plot'); return p && p.data ? p.data[0].x.length : 0 }"
+
+
+def _shifted(strokes, dx, dy):
+    return [[(x + dx, y + dy) for x, y in stroke] for stroke in strokes]
+
+
+@pytest.mark.parametrize("strokes, digit", [(SEVEN, 7), (ONE, 1)])
+def test_drawing_a_digit_shows_its_prediction(app_url, page, strokes, digit):
+    from playwright.sync_api import expect
+
+    page.goto(f"{app_url}/draw")
+    wait_until_idle(page)
+    canvas = page.locator(CANVAS)
+    expect(canvas).to_be_visible()
+    expect(page.get_by_text("Draw a digit on the canvas: the prediction appears here.")).to_be_visible()
+    draw_strokes(page, canvas, _shifted(strokes, 70, 50))
+    expect(page.get_by_role("heading", name=f"Prediction: {digit}", exact=True)).to_be_visible(timeout=30_000)
+    wait_until_idle(page)
+    expect(page.locator(".js-plotly-plot")).to_have_count(1)
+
+    page.get_by_role("button", name="Clear").click()
+    expect(page.get_by_text("Draw a digit on the canvas: the prediction appears here.")).to_be_visible()
+
+
+def test_training_chart_grows_and_stop_stops_it(app_url, page):
+    from playwright.sync_api import expect
+
+    page.goto(f"{app_url}/train")
+    wait_until_idle(page)
+    page.locator(".st-key-train_start button").click()
+    expect(page.get_by_text(re.compile(r"· training$"))).to_be_visible(timeout=60_000)
+
+    seen = [page.wait_for_function(f"n => ({PLOT_POINTS})() > n", arg=0).json_value()]
+    for _ in range(2):
+        before = page.evaluate(PLOT_POINTS)
+        page.wait_for_function(f"n => ({PLOT_POINTS})() > n", arg=before, timeout=10_000)
+        seen.append(page.evaluate(PLOT_POINTS))
+    assert seen == sorted(seen) and len(set(seen)) == 3, seen
+
+    page.locator(".st-key-train_stop button").click()
+    expect(page.get_by_text(re.compile(r"· stopped$"))).to_be_visible(timeout=15_000)
+    expect(page.get_by_text(re.compile(r"Stopped early \(stopped by user\)"))).to_be_visible(timeout=30_000)
+    wait_until_idle(page)
+    final = page.evaluate(PLOT_POINTS)
+    page.wait_for_timeout(1500)  # the only fixed wait: proving that nothing more arrives
+    assert page.evaluate(PLOT_POINTS) == final
+    expect(page.locator(".st-key-train_start button")).to_be_enabled()
