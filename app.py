@@ -15,6 +15,9 @@ pages = [
     st.Page("pages/home.py", title=t("nav.home"), icon=":material/home:", default=True, url_path="home"),
     st.Page("pages/train.py", title=t("nav.train"), icon=":material/model_training:", url_path="train"),
     st.Page("pages/draw.py", title=t("nav.draw"), icon=":material/draw:", url_path="draw"),
+    st.Page("pages/evaluate.py", title=t("nav.evaluate"), icon=":material/fact_check:", url_path="evaluate"),
+    st.Page("pages/compare.py", title=t("nav.compare"), icon=":material/compare_arrows:", url_path="compare"),
+    st.Page("pages/data.py", title=t("nav.data"), icon=":material/grid_on:", url_path="data"),
 ]
 navigation = st.navigation(pages)
 

@@ -63,3 +63,104 @@ def probability_figure(probabilities: np.ndarray, class_names, labels: dict[str,
 def digit_image(image: np.ndarray, scale: int = 8) -> np.ndarray:
     """A small grey image blown up with hard pixel edges, for display."""
     return np.kron(np.asarray(image, dtype=np.uint8), np.ones((scale, scale), np.uint8))
+
+
+def confusion_figure(confusion: np.ndarray, class_names, labels: dict[str, str]) -> go.Figure:
+    """Rows: true class, columns: predicted class; the diagonal is what the model got right."""
+    names = [str(c) for c in class_names]
+    fig = go.Figure(go.Heatmap(
+        z=confusion, x=names, y=names, colorscale="Blues", text=confusion, texttemplate="%{text}",
+        hovertemplate=labels["hover"] + "<extra></extra>", showscale=False,
+    ))
+    fig.update_layout(
+        height=520, margin=dict(l=10, r=10, t=40, b=10), title=labels["title"],
+        xaxis=dict(title=labels["predicted"], type="category", side="top"),
+        yaxis=dict(title=labels["true"], type="category", autorange="reversed"),
+    )
+    return fig
+
+
+def per_class_figure(accuracy: np.ndarray, class_names, labels: dict[str, str]) -> go.Figure:
+    fig = go.Figure(go.Bar(
+        x=[str(c) for c in class_names], y=accuracy, marker_color=TRAIN_COLOR,
+        text=[f"{a:.1%}" for a in accuracy], textposition="outside",
+    ))
+    low = max(0.0, float(np.min(accuracy)) - 0.05) if len(accuracy) else 0.0
+    fig.update_layout(
+        height=300, margin=dict(l=10, r=10, t=40, b=10), title=labels["title"],
+        yaxis=dict(range=[low, 1.02], tickformat=".0%"), xaxis=dict(type="category"),
+    )
+    return fig
+
+
+def pixel_figure(image: np.ndarray, scale: float, labels: dict[str, str]) -> go.Figure:
+    """One digit's pixels as a heatmap with each value written in its cell."""
+    values = np.asarray(image, dtype=np.float64) * scale
+    text = [[f"{v:.0f}" if scale == 1 else (f"{v:.2f}".lstrip("0") if v else "0") for v in row] for row in values]
+    fig = go.Figure(go.Heatmap(
+        z=values, text=text, texttemplate="%{text}", textfont=dict(size=7), colorscale="gray_r",
+        zmin=0, zmax=255 * scale, showscale=True, hovertemplate="row %{y}, col %{x}: %{z}<extra></extra>",
+    ))
+    fig.update_layout(
+        height=560, margin=dict(l=10, r=10, t=40, b=10), title=labels["title"],
+        yaxis=dict(autorange="reversed", scaleanchor="x", constrain="domain"), xaxis=dict(constrain="domain"),
+    )
+    return fig
+
+
+def class_count_figure(train_counts, test_counts, class_names, labels: dict[str, str]) -> go.Figure:
+    names = [str(c) for c in class_names]
+    fig = go.Figure([
+        go.Bar(x=names, y=train_counts, name=labels["train"], marker_color=TRAIN_COLOR),
+        go.Bar(x=names, y=test_counts, name=labels["test"], marker_color=VAL_COLOR),
+    ])
+    fig.update_layout(height=320, margin=dict(l=10, r=10, t=40, b=10), title=labels["title"], barmode="group",
+                      xaxis=dict(type="category"))
+    return fig
+
+
+def history_figure(series: list[dict], labels: dict[str, str]) -> go.Figure:
+    """Per-epoch curves of several runs on shared axes: each series is
+    {"name", "epochs", "loss", "accuracy", "val_loss", "val_accuracy"} (lists; validation may be empty)."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(labels["loss"], labels["accuracy"]))
+    palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22"]
+    for i, s in enumerate(series):
+        color = palette[i % len(palette)]
+        for col, key in ((1, "loss"), (2, "accuracy")):
+            fig.add_trace(go.Scatter(
+                x=s["epochs"], y=s[key], mode="lines+markers", name=f"{s['name']} · {labels['train']}",
+                line=dict(color=color, dash="dot"), legendgroup=f"{i}t", showlegend=col == 1,
+            ), row=1, col=col)
+            if s.get(f"val_{key}"):
+                fig.add_trace(go.Scatter(
+                    x=s["epochs"], y=s[f"val_{key}"], mode="lines+markers",
+                    name=f"{s['name']} · {labels['validation']}", line=dict(color=color),
+                    legendgroup=f"{i}v", showlegend=col == 1,
+                ), row=1, col=col)
+        fig.update_xaxes(title_text=labels["epoch"])
+    fig.update_layout(height=420, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.25))
+    return fig
+
+
+def overlay_figure(snapshots: dict, labels: dict[str, str]) -> go.Figure:
+    """Several live runs on shared axes: each run's smoothed batch curve, thin, and its
+    validation per epoch, bold. `snapshots` maps a run's name to its Snapshot."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(labels["loss"], labels["accuracy"]))
+    palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"]
+    for i, (name, snap) in enumerate(snapshots.items()):
+        color = palette[i % len(palette)]
+        for col, batch_values, val_attr in ((1, snap.batch_loss, "val_loss"), (2, snap.batch_accuracy, "val_accuracy")):
+            fig.add_trace(go.Scatter(
+                x=list(snap.batch_x), y=list(batch_values), mode="lines", name=f"{name} · {labels['batch']}",
+                line=dict(color=color, width=1), opacity=0.5, legendgroup=f"{i}b", showlegend=col == 1,
+            ), row=1, col=col)
+            val = [(e.epoch, getattr(e, val_attr)) for e in snap.epochs if getattr(e, val_attr) is not None]
+            fig.add_trace(go.Scatter(
+                x=[v[0] for v in val], y=[v[1] for v in val], mode="lines+markers",
+                name=f"{name} · {labels['validation']}", line=dict(color=color, width=3),
+                legendgroup=f"{i}v", showlegend=col == 1,
+            ), row=1, col=col)
+            fig.update_xaxes(title_text=labels["epoch"], rangemode="tozero", row=1, col=col)
+    fig.update_layout(height=420, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.3),
+                      uirevision="overlay")
+    return fig

@@ -121,6 +121,94 @@ CATALOG: dict[str, dict[str, str]] = {
         "draw.step_scaled": "Long side 20 px",
         "draw.step_centered": "Centred in 28x28",
         "draw.step_model_input": "Model input ({scale})",
+        "nav.evaluate": "Evaluate",
+        "nav.compare": "Compare",
+        "nav.data": "Data",
+        "eval.title": "Evaluate a model on the test set",
+        "eval.no_data": "The test set is not available, so there is nothing to evaluate on. {problem}",
+        "eval.other_dataset": "This model was trained on {trained}; it is evaluated here on {chosen} (the data set "
+                              "chosen in the sidebar).",
+        "eval.computing": "Predicting all 10,000 test images…",
+        "eval.mistakes": "Mistakes",
+        "eval.per_class": "Accuracy per class",
+        "eval.confusion": "Confusion matrix",
+        "eval.confusion_help": "Rows: the true class; columns: what the model said. Click a cell (or pick it on "
+                               "the right) to see those test images.",
+        "eval.predicted": "Predicted",
+        "eval.true": "True",
+        "eval.cell_hover": "true %{y}, predicted %{x}: %{z} images",
+        "eval.cell_count": "**{n}** test images are **{true}** and were predicted as **{pred}**.",
+        "eval.grid": "30 test images: prediction in blue when right, red when wrong",
+        "eval.only_mistakes": "Show me only mistakes",
+        "eval.truth": "true label: {label}",
+        "eval.first_ten": "The first 10 test images",
+        "eval.first_ten_help": "The tutorials' check: np.argmax(model.predict(x_test[:10]), axis=1) next to y_test[:10].",
+        "eval.label": "Label",
+        "eval.prediction": "Prediction",
+        "data.title": "Look at the data: {name}",
+        "data.intro": "{train} training images and {test} test images, each 28x28 pixels with one label. The model "
+                      "learns from the training images; the test images are kept apart to measure it honestly.",
+        "data.per_class": "Images per class",
+        "data.train": "training",
+        "data.test": "test",
+        "data.balance": "The classes are roughly balanced: the rarest in training is {low} ({low_n} images), the "
+                        "most common {high} ({high_n}), so accuracy is a fair single number here.",
+        "data.one_image": "One image, pixel by pixel",
+        "data.index": "Training image number",
+        "data.label": "label: {label}",
+        "data.grayscale": "The images are already **grayscale**: one number per pixel, 0 for the black background "
+                          "up to 255 for full ink. Normalization (÷ 255) does not change the picture at all; it "
+                          "only rescales every number into 0-1, which suits the network's weights and gradients.",
+        "data.raw_tab": "Raw pixels 0-255",
+        "data.scaled_tab": "After ÷ 255 (0-1)",
+        "data.raw_title": "Pixel values as stored (uint8)",
+        "data.scaled_title": "The same pixels after x / 255",
+        "data.one_hot": "One-hot encoding of the label",
+        "data.one_hot_text": "The label **{label}** becomes a vector with a 1 at position {k} and 0 everywhere else, "
+                             "one column per class. The network's 10 outputs (softmax probabilities) are compared "
+                             "with this vector by categorical cross-entropy. Keeping the integer label and using "
+                             "sparse categorical cross-entropy computes exactly the same loss.",
+        "compare.title": "Compare runs",
+        "compare.experiment": "The normalization experiment",
+        "compare.experiment_intro": "One click trains the same model twice, with the same seed: once with pixels "
+                                    "divided by 255, once with the raw 0-255 values. Watch both learn on the same axes.",
+        "compare.run": "Run the experiment",
+        "compare.result": "**Result.** With / 255 the model reaches **{norm}** test accuracy; with raw pixels "
+                          "**{raw}**. The raw run's loss curve is rougher (batch-to-batch jumps {raw_rough} of its "
+                          "level, against {norm_rough}).",
+        "compare.why": "**Why.** Each first-layer output is a weighted sum of 784 pixels. With raw values up to 255 "
+                       "those sums, and so the gradients, are about 255 times larger than with values up to 1. The "
+                       "learning rate was chosen for inputs near 0-1, so every update overshoots: the weights jump "
+                       "around, ReLU units die or saturate, and the curves turn erratic. Dividing by 255 changes "
+                       "nothing in the picture, only the scale of the numbers.",
+        "compare.diverged": "Here the raw run **diverged**: its loss blew up and it predicts little better than "
+                            "chance.",
+        "compare.test_above_train": "Notice that the raw run's **validation accuracy sat above its training "
+                                    "accuracy** in some epochs, as in the tutorial. Training accuracy is averaged "
+                                    "over the epoch while the weights still jump, and dropout is on; the test "
+                                    "pass uses the end-of-epoch weights with dropout off.",
+        "compare.overlay": "Overlay runs and saved models",
+        "compare.nothing": "Train a model (or save one) and its curves can be compared here.",
+        "compare.pick": "Runs and models",
+        "compare.col_name": "Name",
+        "compare.col_kind": "Type",
+        "chart.train_short": "training",
+        "train.code": "Keras code for these settings",
+        "train.code_help": "The same model, written the way the tutorials write it. Copy it into a notebook: it "
+                           "updates as you move the sliders.",
+        "train.more_epochs": "More epochs",
+        "train.more": "Train {n} more epoch(s)",
+        "upload_model.title": "Load a trained model (.keras)",
+        "upload_model.file": "A .keras file saved by Keras 3 (up to 50 MB)",
+        "upload_model.normalize": "This model expects pixels divided by 255",
+        "upload_model.normalize_help": "Models made by this app carry their own scaling and ignore this switch. "
+                                       "For others, say how they were trained.",
+        "upload_model.load": "Load it",
+        "upload_model.loaded": "Loaded {name}: pick it on the Draw and Evaluate pages.",
+        "upload_model.too_big": "The file is larger than {mb} MB.",
+        "upload_model.not_keras": "Only .keras files (Keras 3 format) can be loaded.",
+        "upload_model.bad": "This model cannot be used: {error}",
+        "models.uploaded": "Uploaded: {name}",
         "models.default": "Shipped default model",
         "models.session_run": "This session: {label} · test accuracy {acc}",
         "models.saved": "Saved: {name}",

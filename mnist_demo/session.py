@@ -18,6 +18,7 @@ import streamlit as st
 from . import data, i18n
 
 ABANDON_AFTER_SECONDS = 90
+APP_SCRIPT = Path(__file__).resolve().parent.parent / "app.py"
 _run_numbers = itertools.count(1)
 
 
@@ -39,14 +40,21 @@ def keep_keras_state_across_reruns() -> None:
 
 
 def require_app_frame() -> None:
-    """Make sure a page runs inside app.py's frame. The first request a fresh server gets for a
-    deep link (say /train) is routed by Streamlit's legacy `pages/` discovery, which runs the page
-    file alone; leave that mode for good and rerun, so app.py's `st.navigation` takes over."""
+    """Make sure a page runs inside app.py's frame.
+
+    When a server's first request for this session is a deep link (say /train), Streamlit's
+    legacy `pages/` discovery runs the page file alone, before app.py's `st.navigation` has
+    ever switched it off (AppTest does the same on every run). Then run app.py here, which
+    switches the legacy mode off for good and renders this page inside its frame, and stop
+    the bare run. Widget values of this run are kept: no rerun, no lost click."""
+    import runpy
+
     from streamlit.runtime.pages_manager import PagesManager
 
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
-        st.rerun()
+        runpy.run_path(str(APP_SCRIPT))
+        st.stop()
 
 
 def t(key: str, **values) -> str:
@@ -150,6 +158,43 @@ def touch_runs() -> None:
         entry.run.touch()
 
 
+def continue_run(entry: SessionRun, ds, more_epochs: int) -> SessionRun:
+    """Train the finished run's model for more epochs; its curves go on where they stopped."""
+    from .training import TrainingRun
+
+    run = TrainingRun(entry.run.spec, ds, entry.run.config, queue=training_queue(),
+                      abandon_after=ABANDON_AFTER_SECONDS, continue_from=entry.run, more_epochs=more_epochs).start()
+    entry.extras["continued"] = True
+    label = f"{entry.label} +{more_epochs}"
+    return add_run(run, normalize=entry.normalize, preset=entry.preset, dataset=entry.dataset, label=label)
+
+
+def uploaded_models() -> dict:
+    return st.session_state.setdefault("uploaded_models", {})
+
+
+def load_uploaded_model(filename: str, data: bytes, normalize: bool):
+    """(name, None) after loading an uploaded .keras file with safe mode, or (None, a message)."""
+    from .predict import Predictor
+    from .storage import MAX_MODEL_BYTES, ModelFileError, ModelInfo, load_keras_model
+
+    name = Path(filename).name
+    if len(data) > MAX_MODEL_BYTES:
+        return None, t("upload_model.too_big", mb=MAX_MODEL_BYTES // 2**20)
+    if not name.endswith(".keras"):
+        return None, t("upload_model.not_keras")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "upload.keras"
+        path.write_bytes(data)
+        try:
+            model = load_keras_model(path)
+        except ModelFileError as e:
+            return None, t("upload_model.bad", error=str(e).replace("upload.keras", name))
+    stem = Path(name).stem
+    uploaded_models()[stem] = Predictor(model, ModelInfo(name=stem, normalize=normalize))
+    return stem, None
+
+
 def model_bytes(model) -> bytes:
     """The model as `.keras` bytes, for a download button."""
     from .storage import ModelInfo, save_model
@@ -166,8 +211,11 @@ def model_choices() -> dict[str, str]:
     choices = {"default": t("models.default")}
     for entry in reversed(session_runs()):
         snap = entry.run.snapshot()
-        if snap.done and entry.run.model is not None and snap.test_accuracy is not None:
+        if snap.done and entry.run.model is not None and snap.test_accuracy is not None \
+                and not entry.extras.get("continued"):
             choices[f"run:{entry.number}"] = t("models.session_run", label=entry.label, acc=f"{snap.test_accuracy:.2%}")
+    for name in uploaded_models():
+        choices[f"upload:{name}"] = t("models.uploaded", name=name)
     for path in list_models():
         if path.resolve() != default_model_path().resolve():
             choices[f"file:{path.name}"] = t("models.saved", name=path.stem)
@@ -187,9 +235,91 @@ def pick_predictor(choice: str):
             if entry is not None and entry.get_predictor() is not None:
                 return entry.get_predictor(), None
             return None, t("models.gone")
+        if choice.startswith("upload:"):
+            predictor = uploaded_models().get(choice.split(":", 1)[1])
+            return (predictor, None) if predictor is not None else (None, t("models.gone"))
         path = models_dir() / choice.split(":", 1)[1]
         return predictor_from_file(str(path), path.stat().st_mtime), None
     except FileNotFoundError:
         return None, t("models.missing")
     except ModelFileError as e:
         return None, t("models.broken", error=str(e))
+
+
+def evaluation(choice: str, predictor, dataset_name: str):
+    """The model's evaluation on the test set, computed once per model and data set in this session."""
+    from .evaluate import evaluate
+
+    cache = st.session_state.setdefault("evaluations", {})
+    version = predictor.path.stat().st_mtime if predictor.path and predictor.path.exists() else id(predictor)
+    key = (choice, version, dataset_name)
+    if key not in cache:
+        ds = dataset(dataset_name)
+        cache[key] = evaluate(predictor, ds.x_test, ds.y_test)
+    return cache[key]
+
+
+def start_normalization_experiment(spec, ds, train_images: int) -> tuple[SessionRun, SessionRun]:
+    """The same model, same seed, trained twice: pixels / 255 and raw 0-255 (they queue like any run)."""
+    from .training import RunConfig, TrainingRun
+
+    entries = []
+    for normalize in (True, False):
+        config = RunConfig(dataset=ds.name, normalize=normalize, train_limit=train_images, seed=0)
+        run = TrainingRun(spec, ds, config, queue=training_queue(), abandon_after=ABANDON_AFTER_SECONDS).start()
+        label = f"{spec.kind.upper()} {t('train.normalized') if normalize else t('train.raw')}"
+        entries.append(add_run(run, normalize=normalize, preset=None, dataset=ds.name, label=label))
+    return entries[0], entries[1]
+
+
+def _history_series(name: str, history: dict, settings: dict) -> dict | None:
+    loss = history.get("loss") or []
+    if not loss:
+        return None
+    return {
+        "name": name,
+        "epochs": list(range(1, len(loss) + 1)),
+        "loss": loss,
+        "accuracy": history.get("accuracy", []),
+        "val_loss": history.get("val_loss", []),
+        "val_accuracy": history.get("val_accuracy", []),
+        "settings": settings,
+    }
+
+
+def comparable_histories() -> dict[str, dict]:
+    """Per-epoch histories of this session's finished runs and of saved models, by display name."""
+    from .storage import list_models, read_info
+
+    out: dict[str, dict] = {}
+    for entry in session_runs():
+        snap = entry.run.snapshot()
+        if not snap.done or not snap.epochs:
+            continue
+        spec = entry.run.spec
+        name = f"#{entry.number} {entry.label}"
+        series = _history_series(name, entry.run.history(), {
+            t("compare.col_name"): name, t("compare.col_kind"): spec.kind, t("train.optimizer"): spec.optimizer,
+            t("train.learning_rate"): spec.learning_rate, t("train.batch_size"): spec.batch_size,
+            t("train.epochs"): len(snap.epochs), t("train.normalize"): entry.normalize,
+            t("metric.test_accuracy"): round(snap.test_accuracy or 0.0, 4),
+        })
+        if series:
+            out[name] = series
+    for path in list_models():
+        try:
+            info = read_info(path)
+        except Exception:  # a broken sidecar only hides that model here
+            continue
+        spec = info.spec or {}
+        name = f"{t('models.saved', name=info.name)}"
+        series = _history_series(name, info.history, {
+            t("compare.col_name"): name, t("compare.col_kind"): spec.get("kind", "?"),
+            t("train.optimizer"): spec.get("optimizer", "?"), t("train.learning_rate"): spec.get("learning_rate"),
+            t("train.batch_size"): spec.get("batch_size"), t("train.epochs"): len(info.history.get("loss", [])),
+            t("train.normalize"): info.normalize,
+            t("metric.test_accuracy"): round(float(info.metrics.get("test_accuracy") or 0.0), 4),
+        })
+        if series:
+            out[name] = series
+    return out

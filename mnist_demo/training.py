@@ -77,13 +77,14 @@ class Snapshot:
 class ProgressRecord:
     """The one place a training thread writes and any other thread reads, under a lock."""
 
-    def __init__(self, epochs_total: int = 0, batches_per_epoch: int = 0, history: tuple = ()):
+    def __init__(self, epochs_total: int = 0, batches_per_epoch: int = 0, earlier: Snapshot | None = None):
+        """`earlier`: the snapshot of the run this one continues, whose curves it extends."""
         self._lock = threading.Lock()
         self._snap = Snapshot(epochs_total=epochs_total, batches_per_epoch=batches_per_epoch)
-        self._batch_x: list[float] = []
-        self._batch_loss: list[float] = []
-        self._batch_acc: list[float] = []
-        self._epochs: list[EpochResult] = list(history)
+        self._batch_x: list[float] = list(earlier.batch_x) if earlier else []
+        self._batch_loss: list[float] = list(earlier.batch_loss) if earlier else []
+        self._batch_acc: list[float] = list(earlier.batch_accuracy) if earlier else []
+        self._epochs: list[EpochResult] = list(earlier.epochs) if earlier else []
 
     def snapshot(self) -> Snapshot:
         with self._lock:
@@ -231,20 +232,20 @@ class TrainingRun:
         self._thread: threading.Thread | None = None
         self.model = None
         self.continued_from = continue_from
-        history: tuple = ()
+        earlier = None
         self.initial_epoch = 0
         if continue_from is not None:
-            if continue_from.model is None:
-                raise ValueError("the run to continue has no model yet")
+            earlier = continue_from.snapshot()
+            if continue_from.model is None or not earlier.done:
+                raise ValueError("only a finished run with a model can be continued")
             self.model = continue_from.model
-            history = continue_from.snapshot().epochs
-            self.initial_epoch = len(history)
+            self.initial_epoch = len(earlier.epochs)
         self.epochs_to_train = more_epochs or spec.epochs
         n_train = self._train_count()
         self.record = ProgressRecord(
             epochs_total=self.initial_epoch + self.epochs_to_train,
             batches_per_epoch=math.ceil(n_train / spec.batch_size),
-            history=history,
+            earlier=earlier,
         )
         self.record.update(epochs_done=self.initial_epoch)
 

@@ -2,11 +2,14 @@ import streamlit as st
 
 from mnist_demo import models
 from mnist_demo.charts import training_figure
+from mnist_demo.codegen import keras_code
 from mnist_demo.session import (
     ABANDON_AFTER_SECONDS,
     active_run,
     add_run,
+    continue_run,
     latest_run,
+    load_uploaded_model,
     model_bytes,
     require_app_frame,
     selected_dataset_name,
@@ -86,6 +89,21 @@ with live:
     if stop.button(t("train.stop"), disabled=running is None, width="stretch", key="train_stop"):
         running.run.stop()
 
+with st.expander(t("train.code"), icon=":material/code:"):
+    st.caption(t("train.code_help"))
+    st.code(keras_code(spec, normalize, dataset_name), language="python")
+
+with st.expander(t("upload_model.title"), icon=":material/upload_file:"):
+    upload = st.file_uploader(t("upload_model.file"), type=["keras"], key="model_upload")
+    expects_scaled = st.toggle(t("upload_model.normalize"), value=True, key="upload_normalize",
+                               help=t("upload_model.normalize_help"))
+    if upload is not None and st.button(t("upload_model.load"), key="upload_load"):
+        name, problem = load_uploaded_model(upload.name, upload.getvalue(), expects_scaled)
+        if problem:
+            st.error(problem)
+        else:
+            st.success(t("upload_model.loaded", name=name))
+
 chart_labels = {k: t(f"chart.{k}") for k in ("loss", "accuracy", "epoch", "batch", "train_epoch", "validation")}
 
 
@@ -162,6 +180,10 @@ if entry is not None and entry.run.snapshot().done:
             except (InvalidNameError, SaveError) as e:
                 st.error(t("train.save_failed", error=str(e)))
     with download_col:
+        more = st.number_input(t("train.more_epochs"), 1, 20, value=1, key="more_epochs")
+        if st.button(t("train.more", n=more), key="train_more", disabled=snap.state != "finished"):
+            continue_run(entry, ds, int(more))
+            st.rerun()
         if "bytes" not in entry.extras:
             entry.extras["bytes"] = model_bytes(entry.run.model)
         st.download_button(t("train.download"), entry.extras["bytes"], file_name=f"{entry.preset}.keras",

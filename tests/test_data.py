@@ -106,6 +106,15 @@ def test_folder_with_a_corrupt_file_fails_loudly(tmp_path, monkeypatch):
         load_dataset("mnist")
 
 
+def test_offline_setting_forbids_the_download(tmp_path, monkeypatch):
+    monkeypatch.setenv(data.DATA_DIR_ENV, str(tmp_path / "empty"))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.setenv(data.OFFLINE_ENV, "1")
+    monkeypatch.setattr(data, "_load_from_keras", lambda name: pytest.fail("must not download"))
+    with pytest.raises(DataNotFoundError, match="MNIST_DEMO_DATA_DIR"):
+        load_dataset("mnist")
+
+
 def test_no_data_anywhere_says_how_to_fix_it(tmp_path, monkeypatch):
     monkeypatch.setenv(data.DATA_DIR_ENV, str(tmp_path / "empty"))
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
@@ -115,6 +124,7 @@ def test_no_data_anywhere_says_how_to_fix_it(tmp_path, monkeypatch):
 
 
 def test_download_failure_is_a_data_not_found_error(tmp_path, monkeypatch):
+    monkeypatch.delenv(data.OFFLINE_ENV, raising=False)
     monkeypatch.setenv(data.DATA_DIR_ENV, str(tmp_path / "empty"))
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
 

@@ -116,7 +116,9 @@ def test_train_more_epochs_continues_the_curves(mnist):
     more.join()
     snap = more.snapshot()
     assert [e.epoch for e in snap.epochs] == [1, 2]
-    assert snap.batch_x[0] > 1.0
+    assert len(snap.batch_x) == 2 * snap.batches_per_epoch and snap.batch_x[-1] == pytest.approx(2.0)
+    assert list(snap.batch_x) == sorted(snap.batch_x)
+    assert snap.batch_loss[: snap.batches_per_epoch] == first.snapshot().batch_loss
     assert more.model is first.model
     assert snap.test_accuracy >= first.snapshot().test_accuracy - 0.01
 

@@ -18,7 +18,7 @@ def _skip_reason() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def app_url():
     reason = _skip_reason()
     if reason:
@@ -27,7 +27,7 @@ def app_url():
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
     reason = _skip_reason()
     if reason:

@@ -1,0 +1,87 @@
+import streamlit as st
+
+from mnist_demo import models
+from mnist_demo.charts import history_figure, overlay_figure
+from mnist_demo.experiments import normalization_findings
+from mnist_demo.session import (
+    comparable_histories,
+    require_app_frame,
+    selected_dataset_name,
+    start_normalization_experiment,
+    t,
+    try_dataset,
+)
+
+require_app_frame()
+
+st.title(t("compare.title"))
+dataset_name = selected_dataset_name()
+ds, problem = try_dataset(dataset_name)
+
+st.subheader(t("compare.experiment"))
+st.markdown(t("compare.experiment_intro"))
+if ds is None:
+    st.error(t("train.no_data", problem=problem))
+else:
+    cols = st.columns(3)
+    preset_name = cols[0].selectbox(t("train.preset"), list(models.PRESETS), key="exp_preset",
+                                    index=list(models.PRESETS).index("mlp-512x2"))
+    epochs = cols[1].slider(t("train.epochs"), 1, 20, value=3, key="exp_epochs")
+    images = cols[2].slider(t("train.train_images"), 1000, len(ds.x_train), value=len(ds.x_train), step=1000,
+                            key="exp_images")
+    experiment = st.session_state.get("experiment")
+    busy = experiment is not None and not all(e.run.snapshot().done for e in experiment)
+    if st.button(t("compare.run"), type="primary", disabled=busy, key="exp_start"):
+        st.session_state.experiment = start_normalization_experiment(
+            models.preset(preset_name).replace(epochs=epochs), ds, images)
+        st.rerun()
+
+chart_labels = {k: t(f"chart.{k}") for k in ("loss", "accuracy", "epoch", "batch", "validation")}
+experiment = st.session_state.get("experiment")
+running = experiment is not None and not all(e.run.snapshot().done for e in experiment)
+
+
+@st.fragment(run_every=0.5 if running else None)
+def experiment_progress():
+    if experiment is None:
+        return
+    snaps = {}
+    for entry in experiment:
+        entry.run.touch()
+        snap = entry.run.snapshot()
+        snaps[entry.label] = snap
+        place = t("train.queued", place=snap.queue_position or 1) if snap.state == "queued" else ""
+        st.caption(f"**{entry.label}** · {t('state.' + snap.state)} · {snap.fraction:.0%} {place}")
+    st.plotly_chart(overlay_figure(snaps, chart_labels), key="experiment_chart", width="stretch")
+    if all(s.done for s in snaps.values()) and st.session_state.get("exp_polling"):
+        st.session_state.exp_polling = False
+        st.rerun()
+
+
+st.session_state.exp_polling = running
+experiment_progress()
+
+if experiment is not None and not running:
+    normalized, raw = (entry.run.snapshot() for entry in experiment)
+    if normalized.state == "finished" and raw.state == "finished":
+        found = normalization_findings(normalized, raw)
+        st.markdown(t("compare.result", norm=f"{found.normalized_accuracy:.2%}", raw=f"{found.raw_accuracy:.2%}",
+                      norm_rough=f"{found.normalized_roughness:.2f}", raw_rough=f"{found.raw_roughness:.2f}"))
+        st.markdown(t("compare.why"))
+        if found.raw_diverged:
+            st.markdown(t("compare.diverged"))
+        if found.raw_test_above_train:
+            st.markdown(t("compare.test_above_train"))
+
+st.divider()
+st.subheader(t("compare.overlay"))
+histories = comparable_histories()
+if not histories:
+    st.info(t("compare.nothing"))
+else:
+    names = st.multiselect(t("compare.pick"), list(histories), default=list(histories)[:4])
+    chosen = [histories[n] for n in names]
+    if chosen:
+        st.plotly_chart(history_figure(chosen, {**chart_labels, "train": t("chart.train_short")}),
+                        key="overlay_chart", width="stretch")
+        st.dataframe([c["settings"] for c in chosen], hide_index=True, width="stretch")

@@ -1,0 +1,89 @@
+import streamlit as st
+
+from mnist_demo.charts import confusion_figure, digit_image, per_class_figure
+from mnist_demo.session import (
+    evaluation,
+    model_choices,
+    pick_predictor,
+    require_app_frame,
+    selected_dataset_name,
+    t,
+    try_dataset,
+)
+
+require_app_frame()
+
+st.title(t("eval.title"))
+choices = model_choices()
+choice = st.selectbox(t("draw.model"), list(choices), format_func=lambda k: choices[k], key="eval_model")
+predictor, problem = pick_predictor(choice)
+if predictor is None:
+    st.error(problem)
+    st.stop()
+dataset_name = selected_dataset_name()
+ds, problem = try_dataset(dataset_name)
+if ds is None:
+    st.error(t("eval.no_data", problem=problem))
+    st.stop()
+if predictor.info.dataset != dataset_name:
+    st.warning(t("eval.other_dataset", trained=t(f"dataset.{predictor.info.dataset}"),
+                 chosen=t(f"dataset.{dataset_name}")))
+
+with st.spinner(t("eval.computing")):
+    result = evaluation(choice, predictor, dataset_name)
+
+cols = st.columns(3)
+cols[0].metric(t("metric.test_accuracy"), f"{result.test_accuracy:.4f}")
+cols[1].metric(t("metric.test_loss"), f"{result.test_loss:.4f}")
+cols[2].metric(t("eval.mistakes"), f"{len(result.misclassified):,} / {len(result.labels):,}")
+st.plotly_chart(per_class_figure(result.per_class_accuracy, ds.class_names, {"title": t("eval.per_class")}),
+                key="per_class", width="stretch")
+
+st.subheader(t("eval.confusion"))
+st.caption(t("eval.confusion_help"))
+matrix_col, cell_col = st.columns([3, 2], gap="large")
+with matrix_col:
+    event = st.plotly_chart(
+        confusion_figure(result.confusion, ds.class_names, {
+            "title": "", "predicted": t("eval.predicted"), "true": t("eval.true"),
+            "hover": t("eval.cell_hover"),
+        }),
+        key="confusion", on_select="rerun", selection_mode="points", width="stretch",
+    )
+st.session_state.setdefault("cell_true", 0)
+st.session_state.setdefault("cell_pred", 1)
+points = event.selection.points if event and event.selection else []
+if points:
+    st.session_state.cell_true = ds.class_names.index(str(points[0]["y"]))
+    st.session_state.cell_pred = ds.class_names.index(str(points[0]["x"]))
+with cell_col:
+    pick = st.columns(2)
+    true_class = pick[0].selectbox(t("eval.true"), range(ds.num_classes), key="cell_true",
+                                   format_func=lambda i: ds.class_names[i])
+    pred_class = pick[1].selectbox(t("eval.predicted"), range(ds.num_classes), key="cell_pred",
+                                   format_func=lambda i: ds.class_names[i])
+    indices = result.pair_indices(true_class, pred_class)
+    st.markdown(t("eval.cell_count", n=len(indices), true=ds.class_names[true_class],
+                  pred=ds.class_names[pred_class]))
+    grid = st.columns(6)
+    for i, index in enumerate(indices[:36]):
+        grid[i % 6].image(digit_image(ds.x_test[index], 2), caption=f"#{index}")
+
+st.subheader(t("eval.grid"))
+only_mistakes = st.toggle(t("eval.only_mistakes"), key="only_mistakes")
+shown = result.misclassified[:30] if only_mistakes else range(30)
+grid = st.columns(10)
+for i, index in enumerate(shown):
+    with grid[i % 10]:
+        st.image(digit_image(ds.x_test[index], 3), width="stretch")
+        predicted, label = int(result.predictions[index]), int(result.labels[index])
+        color = "blue" if predicted == label else "red"
+        st.markdown(f":{color}[**{ds.class_names[predicted]}**]", help=t("eval.truth", label=ds.class_names[label]))
+
+st.subheader(t("eval.first_ten"))
+st.caption(t("eval.first_ten_help"))
+st.dataframe(
+    [{"#": i, t("eval.label"): ds.class_names[label], t("eval.prediction"): ds.class_names[pred],
+      "✓": "✓" if label == pred else "✗"} for i, label, pred in result.first(10)],
+    hide_index=True,
+)

@@ -1,0 +1,96 @@
+"""AppTest of the teaching pages: Evaluate, Compare, Data, and the Train page's extras."""
+
+import time
+
+from .conftest import requires_fashion, requires_mnist
+from .test_app import _app, _texts
+
+
+def _wait_for(at, predicate, seconds=180):
+    deadline = time.monotonic() + seconds
+    while not predicate(at):
+        assert time.monotonic() < deadline, _texts(at)
+        time.sleep(0.5)
+        at.run()
+
+
+@requires_mnist
+def test_evaluate_shows_metrics_confusion_and_the_grid():
+    at = _app("pages/evaluate.py")
+    metrics = {m.label: m.value for m in at.metric}
+    assert float(metrics["Test accuracy"]) >= 0.993
+    assert metrics["Mistakes"].endswith("/ 10,000")
+    assert len(at.get("plotly_chart")) == 2  # per-class accuracy and the confusion matrix
+    grid = [m.value for m in at.markdown if m.value.startswith((":blue[", ":red["))]
+    assert len(grid) == 30 and sum(v.startswith(":blue[") for v in grid) >= 28
+    first_ten = at.dataframe[0].value
+    assert list(first_ten["Label"]) == ["7", "2", "1", "0", "4", "1", "4", "9", "5", "9"]
+
+    at.toggle(key="only_mistakes").set_value(True).run()
+    grid = [m.value for m in at.markdown if m.value.startswith((":blue[", ":red["))]
+    assert grid and all(v.startswith(":red[") for v in grid)
+
+    at.selectbox(key="cell_true").set_value(4).run()
+    at.selectbox(key="cell_pred").set_value(4).run()
+    assert "test images are **4** and were predicted as **4**" in _texts(at)
+    assert len(at.get("image")) > 30
+
+
+@requires_mnist
+def test_compare_runs_the_normalization_experiment_and_explains_it():
+    at = _app("pages/compare.py")
+    at.selectbox(key="exp_preset").set_value("mlp-256-100").run()
+    at.slider(key="exp_epochs").set_value(2)
+    at.slider(key="exp_images").set_value(10000)
+    at.button(key="exp_start").click().run()
+    _wait_for(at, lambda a: "**Result.**" in _texts(a))
+    text = _texts(at)
+    assert "With / 255 the model reaches" in text and "**Why.**" in text
+    assert "MLP /255" in text and "MLP raw 0-255" in text
+    histories = at.multiselect[0]
+    assert histories.value[:2] == ["#1 MLP /255", "#2 MLP raw 0-255"]
+    table = at.dataframe[0].value
+    assert list(table["Name"])[:2] == ["#1 MLP /255", "#2 MLP raw 0-255"]
+    assert table["Test accuracy"][0] > table["Test accuracy"][1] + 0.2
+
+
+@requires_mnist
+def test_data_page_shows_pixels_and_one_hot():
+    at = _app("pages/data.py")
+    assert "60,000 training images" in _texts(at)
+    at.number_input(key="data_index").set_value(1).run()
+    row = at.dataframe[0].value.iloc[0]
+    assert row["0"] == 1 and row.sum() == 1
+    assert "keras.utils.to_categorical(0, 10)" in at.code[0].value
+
+
+@requires_fashion
+def test_data_page_works_for_fashion_mnist():
+    at = _app("pages/data.py")
+    at.selectbox(key="dataset").set_value("fashion-mnist").run()
+    assert at.title[0].value == "Look at the data: Fashion-MNIST"
+    assert "Ankle boot" in at.dataframe[0].value.columns
+
+
+def test_keras_code_panel_follows_the_sliders():
+    at = _app("pages/train.py")
+    assert 'x_train = x_train.astype("float32") / 255' in at.code[0].value
+    at.toggle(key="normalize").set_value(False).run()
+    assert "/ 255" not in at.code[0].value
+    at.slider(key="epochs").set_value(7).run()
+    assert "epochs=7" in at.code[0].value
+
+
+@requires_mnist
+def test_train_more_epochs_continues_the_curve():
+    at = _app("pages/train.py")
+    at.selectbox(key="preset").set_value("mlp-512x2").run()
+    at.slider(key="epochs").set_value(1)
+    at.slider(key="train_images").set_value(2000)
+    at.button(key="train_start").click().run()
+    _wait_for(at, lambda a: "· finished" in _texts(a))
+    at.button(key="train_more").click().run()
+    _wait_for(at, lambda a: "(/255) +1** · finished" in _texts(a))
+    runs = at.session_state["runs"]
+    assert [e.epoch for e in runs[-1].run.snapshot().epochs] == [1, 2]
+    assert runs[-1].run.model is runs[-2].run.model
