@@ -66,14 +66,25 @@ def digit_image(image: np.ndarray, scale: int = 8) -> np.ndarray:
 
 
 def confusion_figure(confusion: np.ndarray, class_names, labels: dict[str, str]) -> go.Figure:
-    """Rows: true class, columns: predicted class; the diagonal is what the model got right."""
+    """Rows: true class, columns: predicted class; the diagonal is what the model got right.
+
+    Streamlit cannot select heatmap cells, so an invisible square marker sits on every cell:
+    clicking a cell selects its marker, whose x and y are the predicted and true class."""
     names = [str(c) for c in class_names]
     fig = go.Figure(go.Heatmap(
         z=confusion, x=names, y=names, colorscale="Blues", text=confusion, texttemplate="%{text}",
-        hovertemplate=labels["hover"] + "<extra></extra>", showscale=False,
+        hoverinfo="skip", showscale=False,
+    ))
+    cells = [(x, y, int(confusion[i, j])) for i, y in enumerate(names) for j, x in enumerate(names)]
+    fig.add_trace(go.Scatter(
+        x=[c[0] for c in cells], y=[c[1] for c in cells], customdata=[c[2] for c in cells], mode="markers",
+        marker=dict(symbol="square", size=34, color="rgba(0,0,0,0.01)"), showlegend=False,
+        hovertemplate=labels["hover"].replace("%{z}", "%{customdata}") + "<extra></extra>",
+        selected=dict(marker=dict(color="rgba(255,127,14,0.35)")),
+        unselected=dict(marker=dict(opacity=1)),
     ))
     fig.update_layout(
-        height=520, margin=dict(l=10, r=10, t=40, b=10), title=labels["title"],
+        height=520, margin=dict(l=10, r=10, t=40, b=10), title=labels["title"], clickmode="event+select",
         xaxis=dict(title=labels["predicted"], type="category", side="top"),
         yaxis=dict(title=labels["true"], type="category", autorange="reversed"),
     )
@@ -99,7 +110,8 @@ def pixel_figure(image: np.ndarray, scale: float, labels: dict[str, str]) -> go.
     text = [[f"{v:.0f}" if scale == 1 else (f"{v:.2f}".lstrip("0") if v else "0") for v in row] for row in values]
     fig = go.Figure(go.Heatmap(
         z=values, text=text, texttemplate="%{text}", textfont=dict(size=7), colorscale="gray_r",
-        zmin=0, zmax=255 * scale, showscale=True, hovertemplate="row %{y}, col %{x}: %{z}<extra></extra>",
+        zmin=0, zmax=255 * scale, showscale=True,
+        hovertemplate=labels.get("hover", "row %{y}, column %{x}: %{z}") + "<extra></extra>",
     ))
     fig.update_layout(
         height=560, margin=dict(l=10, r=10, t=40, b=10), title=labels["title"],

@@ -30,6 +30,13 @@ class Evaluation:
         """(index, label, prediction) of the first n test images, the tutorials' argmax check."""
         return [(i, int(self.labels[i]), int(self.predictions[i])) for i in range(min(n, len(self.labels)))]
 
+    def most_confused(self) -> tuple[int, int]:
+        """(true, predicted) of the largest off-diagonal cell of the confusion matrix."""
+        off = self.confusion.copy()
+        np.fill_diagonal(off, -1)
+        true_class, predicted = np.unravel_index(int(np.argmax(off)), off.shape)
+        return int(true_class), int(predicted)
+
     def pair_indices(self, true_class: int, predicted_class: int) -> np.ndarray:
         """Test images of one confusion-matrix cell."""
         return np.flatnonzero((self.labels == true_class) & (self.predictions == predicted_class))

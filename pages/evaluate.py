@@ -50,12 +50,15 @@ with matrix_col:
         }),
         key="confusion", on_select="rerun", selection_mode="points", width="stretch",
     )
-st.session_state.setdefault("cell_true", 0)
-st.session_state.setdefault("cell_pred", 1)
+worst_true, worst_pred = result.most_confused()
+st.session_state.setdefault("cell_true", worst_true)
+st.session_state.setdefault("cell_pred", worst_pred)
 points = event.selection.points if event and event.selection else []
-if points:
-    st.session_state.cell_true = ds.class_names.index(str(points[0]["y"]))
-    st.session_state.cell_pred = ds.class_names.index(str(points[0]["x"]))
+clicked = (str(points[0]["y"]), str(points[0]["x"])) if points else None
+if clicked and clicked != st.session_state.get("last_clicked_cell"):
+    st.session_state.cell_true = ds.class_names.index(clicked[0])
+    st.session_state.cell_pred = ds.class_names.index(clicked[1])
+st.session_state.last_clicked_cell = clicked
 with cell_col:
     pick = st.columns(2)
     true_class = pick[0].selectbox(t("eval.true"), range(ds.num_classes), key="cell_true",
@@ -65,9 +68,10 @@ with cell_col:
     indices = result.pair_indices(true_class, pred_class)
     st.markdown(t("eval.cell_count", n=len(indices), true=ds.class_names[true_class],
                   pred=ds.class_names[pred_class]))
-    grid = st.columns(6)
-    for i, index in enumerate(indices[:36]):
-        grid[i % 6].image(digit_image(ds.x_test[index], 2), caption=f"#{index}")
+    with st.container(key="cell_images"):
+        grid = st.columns(6)
+        for i, index in enumerate(indices[:36]):
+            grid[i % 6].image(digit_image(ds.x_test[index], 2), caption=f"#{index}")
 
 st.subheader(t("eval.grid"))
 only_mistakes = st.toggle(t("eval.only_mistakes"), key="only_mistakes")

@@ -56,3 +56,24 @@ def test_training_chart_grows_and_stop_stops_it(app_url, page):
     page.wait_for_timeout(1500)  # the only fixed wait: proving that nothing more arrives
     assert page.evaluate(PLOT_POINTS) == final
     expect(page.locator(".st-key-train_start button")).to_be_enabled()
+
+
+def test_clicking_a_confusion_matrix_cell_shows_its_images(app_url, page):
+    from playwright.sync_api import expect
+
+    page.goto(f"{app_url}/evaluate")
+    wait_until_idle(page)
+    expect(page.get_by_text("and were predicted as")).to_be_visible(timeout=90_000)
+    matrix = page.locator(".st-key-confusion .js-plotly-plot .nsewdrag").first
+    expect(matrix).to_be_visible()
+    matrix.scroll_into_view_if_needed()
+    box = matrix.bounding_box()
+    true_class, predicted = 7, 2  # not the default cell (the largest confusion), and not empty
+    cell_text = page.get_by_text(re.compile(r"test images are 7 and were predicted as 2"))
+    expect(cell_text).to_have_count(0)
+    page.mouse.click(box["x"] + (predicted + 0.5) * box["width"] / 10, box["y"] + (true_class + 0.5) * box["height"] / 10)
+    expect(cell_text).to_be_visible()
+    wait_until_idle(page)
+    images = page.locator(".st-key-cell_images img")
+    expect(images.first).to_be_visible()
+    assert images.count() >= 1
