@@ -33,6 +33,8 @@ INK_THRESHOLD = 64.0
 MIN_INK_PIXELS = 20
 MIN_INK_EXTENT = 3
 MIN_CONTRAST = 24.0
+MAX_INK_COVERAGE = 0.6
+MAX_LONELY_INK = 0.2
 
 
 @dataclass(frozen=True)
@@ -141,13 +143,36 @@ def ink_bbox(ink: np.ndarray, threshold: float = INK_THRESHOLD) -> tuple[int, in
 
 
 def is_drawing(ink: np.ndarray, bbox: tuple[int, int, int, int] | None) -> bool:
-    """False for a blank canvas or a speck nobody would call a drawing."""
+    """False for a blank canvas, a speck nobody would call a drawing, or noise."""
+    return drawing_problem(ink, bbox) is None
+
+
+def drawing_problem(ink: np.ndarray, bbox: tuple[int, int, int, int] | None) -> str | None:
+    """"blank" (nothing, or a speck), "noise" (scattered dots or a flooded canvas), or None for a drawing.
+
+    Pen strokes are solid: almost every ink pixel has ink next to it. In noise many ink
+    pixels stand alone, and a canvas mostly covered in ink holds no digit either."""
     if bbox is None:
-        return False
+        return "blank"
     top, left, bottom, right = bbox
     if bottom - top < MIN_INK_EXTENT and right - left < MIN_INK_EXTENT:
-        return False
-    return int(np.count_nonzero(ink[top:bottom, left:right] > INK_THRESHOLD)) >= MIN_INK_PIXELS
+        return "blank"
+    mask = ink > INK_THRESHOLD
+    count = int(np.count_nonzero(mask))
+    if count < MIN_INK_PIXELS:
+        return "blank"
+    if count > MAX_INK_COVERAGE * mask.size:
+        return "noise"
+    padded = np.pad(mask, 1)
+    neighbours = (padded[:-2, 1:-1].astype(np.uint8) + padded[2:, 1:-1] + padded[1:-1, :-2] + padded[1:-1, 2:])
+    lonely = np.count_nonzero(mask & (neighbours <= 1))
+    return "noise" if lonely > MAX_LONELY_INK * count else None
+
+
+def canvas_problem(rgba: np.ndarray) -> str | None:
+    """Why a canvas gives no prediction ("blank" or "noise"), or None when it holds a drawing."""
+    ink = ink_intensity(rgba)
+    return drawing_problem(ink, ink_bbox(ink))
 
 
 def resampling_filter(before: int, after: int) -> Image.Resampling:

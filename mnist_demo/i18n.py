@@ -109,6 +109,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "draw.upload_help": "Up to 5 MB. Dark ink on a light background or light on dark both work.",
         "draw.bad_upload": "That file cannot be used: {error}.",
         "draw.empty": "Draw a digit on the canvas: the prediction appears here.",
+        "draw.noise": "This does not look like a drawing of a digit (scattered dots, or ink all over). Clear the "
+                      "canvas and draw one digit with a few strokes.",
         "draw.prediction": "## Prediction: {digit}\n{confidence} sure",
         "draw.probabilities": "Probability of each digit",
         "draw.inspector": "Preprocessing inspector: switch steps off and watch the probabilities",
@@ -215,6 +217,22 @@ CATALOG: dict[str, dict[str, str]] = {
         "models.gone": "That run is no longer in this session.",
         "models.missing": "That model file is gone. Pick another model.",
         "models.broken": "That model cannot be used: {error}",
+        "app.title": "MNIST demo",
+        "sidebar.language": "Language / 言語",
+        "data.no_data": "This data set is not available. {problem}",
+        "chart.pixel_hover": "row %{y}, column %{x}: %{z}",
+        "train.stopped_by_user": "stopped by user",
+        "train.seconds": "{n} s",
+        "train.col_layer": "Layer (type)",
+        "train.col_output": "Output shape",
+        "train.col_params": "Parameters",
+        "preset.mlp-512x2": "Keras mnist_mlp tutorial: 2 x Dense 512 + Dropout 0.2, RMSprop",
+        "preset.mlp-64": "Smallest MLP tutorial: Dense 64, RMSprop (reported 0.9739)",
+        "preset.mlp-256-100": "Dense 256 + Dense 100 with plain SGD, lr 0.01 (reported 0.9578)",
+        "preset.keras-mnist-cnn": "The classic Keras mnist_cnn example, Adadelta lr 1.0 (reported 0.9812 after 1 epoch)",
+        "preset.cnn-3conv": "Three convolutions (TensorFlow tutorial style), RMSprop",
+        "preset.cnn-fast": "This app's own: 2 small conv + batch norm, Adam with a one-cycle schedule; > 99 % in ~40 s",
+        "preset.cnn-draw": "The shipped default: 4 conv + batch norm, trained with --augment for drawn digits",
     },
 }
 
@@ -229,3 +247,17 @@ def translate(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
 
 def languages() -> list[str]:
     return list(CATALOG)
+
+
+from .i18n_ja import JA  # noqa: E402  (the Japanese catalog lives in its own file)
+
+CATALOG["ja"] = JA
+LANGUAGE_NAMES = {"ja": "日本語", "en": "English"}
+UNKNOWN_LOCALE_LANGUAGE = "ja"  # the language of a session whose browser does not say, or says neither
+
+
+def language_for_locale(locale: str | None) -> str:
+    """The app language for a browser language tag (`st.context.locale`, navigator.language):
+    "ja-JP" -> "ja", "en-US" -> "en", anything else or nothing -> Japanese."""
+    primary = (locale or "").strip().replace("_", "-").split("-")[0].lower()
+    return primary if primary in LANGUAGE_NAMES else UNKNOWN_LOCALE_LANGUAGE

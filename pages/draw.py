@@ -1,7 +1,14 @@
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from mnist_demo.canvas import BACKGROUND_COLOR, CANVAS_SIZE, STROKE_COLOR, STROKE_WIDTH, PreprocessOptions
+from mnist_demo.canvas import (
+    BACKGROUND_COLOR,
+    CANVAS_SIZE,
+    STROKE_COLOR,
+    STROKE_WIDTH,
+    PreprocessOptions,
+    canvas_problem,
+)
 from mnist_demo.charts import digit_image, probability_figure
 from mnist_demo.session import model_choices, pick_predictor, require_app_frame, t
 from mnist_demo.uploads import UploadError, image_from_upload
@@ -22,7 +29,8 @@ st.session_state.setdefault("canvas_generation", 0)
 pad, result = st.columns([1, 1], gap="large")
 with pad:
     source = st.radio(t("draw.source"), ["canvas", "upload"], horizontal=True,
-                      format_func=lambda s: t(f"draw.source_{s}"), label_visibility="collapsed")
+                      format_func={s: t(f"draw.source_{s}") for s in ("canvas", "upload")}.get,
+                      label_visibility="collapsed")
     rgba = None
     if source == "canvas":
         st.caption(t("draw.instructions"))
@@ -54,7 +62,9 @@ with pad:
 
 prediction = predictor.predict_canvas(rgba, options) if rgba is not None else None
 with result:
-    if prediction is None:
+    if prediction is None and rgba is not None and canvas_problem(rgba) == "noise":
+        st.warning(t("draw.noise"))
+    elif prediction is None:
         st.info(t("draw.empty"))
     else:
         st.markdown(t("draw.prediction", digit=prediction.digit, confidence=f"{prediction.confidence:.0%}"))

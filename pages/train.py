@@ -2,6 +2,7 @@ import streamlit as st
 
 from mnist_demo import models
 from mnist_demo.charts import training_figure
+from mnist_demo.choices import BATCH_SIZES, LEARNING_RATES, WIDTHS, sanitized
 from mnist_demo.codegen import keras_code
 from mnist_demo.session import (
     ABANDON_AFTER_SECONDS,
@@ -20,11 +21,6 @@ from mnist_demo.session import (
 from mnist_demo.storage import InvalidNameError, ModelInfo, SaveError, save_model
 
 require_app_frame()
-
-BATCH_SIZES = [16, 32, 64, 100, 128, 256, 512, 1024]
-LEARNING_RATES = [0.0001, 0.0003, 0.001, 0.003, 0.005, 0.01, 0.03, 0.1, 0.3, 1.0]
-WIDTHS = [8, 16, 32, 64, 100, 128, 256, 512, 1024]
-
 
 def apply_preset():
     spec = models.preset(st.session_state.preset)
@@ -49,13 +45,19 @@ ds, problem = try_dataset(dataset_name)
 if ds is None:
     st.error(t("train.no_data", problem=problem))
     st.stop()
+st.session_state.setdefault("train_images", len(ds.x_train))
+st.session_state.update(sanitized(
+    {k: st.session_state[k] for k in ("kind", "preset", "optimizer", "epochs", "batch_size", "learning_rate",
+                                      "width", "dropout", "train_images") if k in st.session_state},
+    len(ds.x_train),
+))
 
 settings, live = st.columns([1, 2], gap="large")
 with settings:
     st.radio(t("train.kind"), models.KINDS, key="kind", horizontal=True, on_change=apply_kind,
-             format_func=lambda k: t(f"kind.{k}"), help=t("train.kind_help"))
+             format_func={k: t(f"kind.{k}") for k in models.KINDS}.get, help=t("train.kind_help"))
     st.selectbox(t("train.preset"), models.presets_for(st.session_state.kind), key="preset",
-                 on_change=apply_preset, format_func=lambda p: f"{p} — {models.PRESETS[p].description}")
+                 on_change=apply_preset, format_func={p: f"{p} — {t('preset.' + p)}" for p in models.PRESETS}.get)
     st.slider(t("train.epochs"), 1, 50, key="epochs", help=t("train.epochs_help"))
     st.select_slider(t("train.batch_size"), BATCH_SIZES, key="batch_size", help=t("train.batch_size_help"))
     st.select_slider(t("train.learning_rate"), LEARNING_RATES, key="learning_rate",
@@ -64,7 +66,7 @@ with settings:
     st.slider(t("train.dropout"), 0.0, 0.7, step=0.05, key="dropout", help=t("train.dropout_help"))
     st.select_slider(t(f"train.width_{st.session_state.kind}"), WIDTHS, key="width", help=t("train.width_help"))
     st.slider(t("train.train_images"), 1000, len(ds.x_train), step=1000, key="train_images",
-              value=len(ds.x_train), help=t("train.train_images_help"))
+              help=t("train.train_images_help"))
 
     spec = models.with_dropout(models.with_width(models.preset(st.session_state.preset), st.session_state.width),
                                st.session_state.dropout).replace(
@@ -87,7 +89,7 @@ with live:
                 label=f"{st.session_state.preset} ({t('train.normalized') if normalize else t('train.raw')})")
         st.rerun()
     if stop.button(t("train.stop"), disabled=running is None, width="stretch", key="train_stop"):
-        running.run.stop()
+        running.run.stop(t("train.stopped_by_user"))
 
 with st.expander(t("train.code"), icon=":material/code:"):
     st.caption(t("train.code_help"))
@@ -119,7 +121,7 @@ def live_progress():
     if snap.state == "queued":
         st.info(t("train.queued", place=snap.queue_position or 1))
     else:
-        eta = f"{snap.eta:.0f} s" if snap.eta is not None else "…"
+        eta = t("train.seconds", n=f"{snap.eta:.0f}") if snap.eta is not None else "…"
         st.progress(snap.fraction, text=t(
             "train.progress", epoch=min(snap.epochs_done + 1, snap.epochs_total), epochs=snap.epochs_total,
             eta=eta, rate=f"{snap.samples_per_second:,.0f}", elapsed=f"{snap.elapsed:.0f}",
@@ -159,7 +161,8 @@ if entry is not None and entry.run.snapshot().done:
     st.caption(t("train.unsaved_note"))
     with st.expander(t("train.summary"), expanded=False):
         rows = models.summary_rows(entry.run.model)
-        st.dataframe(rows, hide_index=True, width="stretch")
+        st.dataframe(rows, hide_index=True, width="stretch", column_config={
+            "layer": t("train.col_layer"), "output shape": t("train.col_output"), "params": t("train.col_params")})
         st.caption(t("train.total_params", n=f"{sum(r['params'] for r in rows):,}"))
 
     save_col, download_col = st.columns(2)

@@ -19,6 +19,7 @@ APP = str(ROOT / "app.py")
 
 def _app(page: str | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
+    at.context = {"locale": "en-US"}  # an English browser: these tests read the English texts
     at.run()
     if page:
         at.switch_page(page)
@@ -136,3 +137,23 @@ def test_draw_bad_upload_gets_a_message():
     at = _app("pages/draw.py")
     at.radio[0].set_value("upload").run()
     assert not at.exception
+
+
+@requires_mnist
+@pytest.mark.parametrize("key, forced", [
+    ("epochs", 10_000), ("batch_size", 7), ("learning_rate", 99.0), ("train_images", -5), ("dropout", 5.0),
+])
+def test_forced_out_of_range_settings_never_reach_training(key, forced):
+    """Values forced into session state come back in range before any widget or run sees them."""
+    from mnist_demo.choices import BATCH_SIZES, LEARNING_RATES
+    from mnist_demo.models import OPTIMIZERS, PRESETS
+
+    at = _app("pages/train.py")
+    at.session_state[key] = forced
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    state = at.session_state
+    assert 1 <= state["epochs"] <= 50 and state["batch_size"] in BATCH_SIZES
+    assert state["learning_rate"] in LEARNING_RATES and 0.0 <= state["dropout"] <= 0.7
+    assert 1000 <= state["train_images"] <= 60000
+    assert state["preset"] in PRESETS and state["optimizer"] in OPTIMIZERS

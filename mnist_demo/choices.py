@@ -1,0 +1,51 @@
+"""The values the Train page offers, and how a forced or stale value is brought back into range."""
+
+from __future__ import annotations
+
+from .models import KINDS, OPTIMIZERS, PRESETS, presets_for
+
+EPOCHS = (1, 50)
+BATCH_SIZES = (16, 32, 64, 100, 128, 256, 512, 1024)
+LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.005, 0.01, 0.03, 0.1, 0.3, 1.0)
+WIDTHS = (8, 16, 32, 64, 100, 128, 256, 512, 1024)
+DROPOUT = (0.0, 0.7)
+
+
+def _nearest(value, options):
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return options[0]
+    return min(options, key=lambda option: abs(option - value))
+
+
+def _clamped(value, low, high, cast):
+    try:
+        return cast(min(max(cast(value), low), high))
+    except (TypeError, ValueError):
+        return cast(low)
+
+
+def sanitized(values: dict, max_train_images: int) -> dict:
+    """The Train page's settings with every value valid: numbers clamped to their slider's range,
+    choices snapped to the nearest offered one, unknown names replaced. Only keys present change."""
+    out = dict(values)
+    if "kind" in out and out["kind"] not in KINDS:
+        out["kind"] = KINDS[0]
+    if "preset" in out and (out["preset"] not in PRESETS or PRESETS[out["preset"]].kind != out.get("kind", "mlp")):
+        out["preset"] = presets_for(out.get("kind", "mlp"))[0]
+    if "optimizer" in out and out["optimizer"] not in OPTIMIZERS:
+        out["optimizer"] = PRESETS[out.get("preset", "mlp-512x2")].optimizer
+    if "epochs" in out:
+        out["epochs"] = _clamped(out["epochs"], *EPOCHS, int)
+    if "batch_size" in out:
+        out["batch_size"] = int(_nearest(out["batch_size"], BATCH_SIZES))
+    if "learning_rate" in out:
+        out["learning_rate"] = _nearest(out["learning_rate"], LEARNING_RATES)
+    if "width" in out:
+        out["width"] = int(_nearest(out["width"], WIDTHS))
+    if "dropout" in out:
+        out["dropout"] = round(_clamped(out["dropout"], *DROPOUT, float) / 0.05) * 0.05
+    if "train_images" in out:
+        out["train_images"] = round(_clamped(out["train_images"], 1000, max_train_images, int) / 1000) * 1000
+    return out
