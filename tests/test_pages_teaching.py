@@ -48,9 +48,9 @@ def test_compare_runs_the_normalization_experiment_and_explains_it():
     assert "With / 255 the model reaches" in text and "**Why.**" in text
     assert "MLP /255" in text and "MLP raw 0-255" in text
     histories = at.multiselect[0]
-    assert histories.value[:2] == ["#1 MLP /255", "#2 MLP raw 0-255"]
+    assert [v.split(" ", 1)[1] for v in histories.value[:2]] == ["MLP /255", "MLP raw 0-255"]
     table = at.dataframe[0].value
-    assert list(table["Name"])[:2] == ["#1 MLP /255", "#2 MLP raw 0-255"]
+    assert list(table["Name"])[:2] == histories.value[:2]
     assert table["Test accuracy"][0] > table["Test accuracy"][1] + 0.2
 
 
