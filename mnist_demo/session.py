@@ -61,9 +61,18 @@ def t(key: str, **values) -> str:
     return i18n.translate(key, st.session_state.get("lang", i18n.DEFAULT_LANGUAGE), **values)
 
 
+def _data_dir_key() -> str:
+    """Part of every data cache key, so that a changed MNIST_DEMO_DATA_DIR is honoured."""
+    return str(data.data_dir())
+
+
 @st.cache_resource(show_spinner=False)
-def dataset(name: str):
+def _dataset(name: str, data_dir: str):
     return data.load_dataset(name)
+
+
+def dataset(name: str):
+    return _dataset(name, _data_dir_key())
 
 
 def try_dataset(name: str):
@@ -74,9 +83,13 @@ def try_dataset(name: str):
         return None, str(e)
 
 
-@st.cache_resource(show_spinner=False)
-def available_datasets() -> dict[str, str | None]:
+@st.cache_resource(show_spinner=False, ttl=60)
+def _available_datasets(data_dir: str) -> dict[str, str | None]:
     return data.available_datasets()
+
+
+def available_datasets() -> dict[str, str | None]:
+    return _available_datasets(_data_dir_key())
 
 
 @st.cache_resource(show_spinner=False)
