@@ -44,7 +44,8 @@ with pad:
             st.session_state.canvas_generation += 1
             st.rerun()
     else:
-        upload = st.file_uploader(t("draw.upload"), type=["png", "jpg", "jpeg"], help=t("draw.upload_help"))
+        upload = st.file_uploader(t("draw.upload"), type=["png", "jpg", "jpeg"], help=t("draw.upload_help"),
+                                  key="draw_upload")
         if upload is not None:
             try:
                 rgba = image_from_upload(upload.getvalue())
