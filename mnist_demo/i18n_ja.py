@@ -130,6 +130,8 @@ JA: dict[str, str] = {
     "draw.upload_help": "5 MB まで。明るい背景に暗いインクでも、暗い背景に明るいインクでも使えます。",
     "draw.bad_upload": "このファイルは使えません: {error}。",
     "draw.empty": "キャンバスに数字を書いてください。ここに予測が表示されます。",
+    "draw.noise": "数字の手書きには見えません (点が散らばっているか、全体にインクがあります)。キャンバスを消去して、"
+                  "数字を 1 つ、数本の線で書いてください。",
     "draw.prediction": "## 予測: {digit}\n確信度 {confidence}",
     "draw.probabilities": "各数字の確率",
     "draw.inspector": "前処理インスペクター: 処理をオフにして確率の変化を見る",

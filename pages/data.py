@@ -11,7 +11,7 @@ dataset_name = selected_dataset_name()
 st.title(t("data.title", name=t(f"dataset.{dataset_name}")))
 ds, problem = try_dataset(dataset_name)
 if ds is None:
-    st.error(problem)
+    st.error(t("data.no_data", problem=problem))
     st.stop()
 
 st.markdown(t("data.intro", train=f"{len(ds.x_train):,}", test=f"{len(ds.x_test):,}"))
@@ -34,11 +34,13 @@ with left:
     st.markdown(t("data.grayscale"))
 with right:
     raw_tab, scaled_tab = st.tabs([t("data.raw_tab"), t("data.scaled_tab")])
+    hover = t("chart.pixel_hover")
     with raw_tab:
-        st.plotly_chart(pixel_figure(image, 1, {"title": t("data.raw_title")}), key="pixels_raw", width="stretch")
-    with scaled_tab:
-        st.plotly_chart(pixel_figure(image, 1 / 255, {"title": t("data.scaled_title")}), key="pixels_scaled",
+        st.plotly_chart(pixel_figure(image, 1, {"title": t("data.raw_title"), "hover": hover}), key="pixels_raw",
                         width="stretch")
+    with scaled_tab:
+        st.plotly_chart(pixel_figure(image, 1 / 255, {"title": t("data.scaled_title"), "hover": hover}),
+                        key="pixels_scaled", width="stretch")
 
 st.subheader(t("data.one_hot"))
 st.markdown(t("data.one_hot_text", label=ds.class_names[label], k=label))

@@ -41,10 +41,23 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+def _page(browser, locale: str):
+    """A page in a fresh browser context whose navigator.language is `locale` (the app's default language)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale=locale)
     page = context.new_page()
     page.set_default_timeout(60_000)
+    return context, page
+
+
+@pytest.fixture
+def page(browser):
+    context, page = _page(browser, "en-US")
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def ja_page(browser):
+    context, page = _page(browser, "ja-JP")
     yield page
     context.close()

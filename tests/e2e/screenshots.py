@@ -7,13 +7,20 @@ import re
 import sys
 from pathlib import Path
 
+from mnist_demo.i18n import translate
+
 from ..strokes import SEVEN
 from .server import CHROMIUM, CHROMIUM_ARGS, ROOT, draw_strokes, running_app, wait_until_idle
 
 DOCS = ROOT / "docs"
 
 
-def take_screenshots(out: Path = DOCS) -> list[Path]:
+LANGUAGES = {"en": ("en-US", ""), "ja": ("ja-JP", "-ja")}  # browser locale, file-name suffix
+PAGES = ["home", "train", "draw", "evaluate", "compare", "data"]
+
+
+def take_screenshots(out: Path = DOCS, languages=tuple(LANGUAGES)) -> list[Path]:
+    """docs/<page>.png in English and docs/<page>-ja.png in Japanese; the browser's language picks the app's."""
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=120_000)
@@ -22,30 +29,49 @@ def take_screenshots(out: Path = DOCS) -> list[Path]:
     data = os.environ.get("MNIST_DEMO_DATA_DIR") or str(ROOT.parent / "shared" / "data")
     with running_app(env={"MNIST_DEMO_DATA_DIR": data}) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.set_default_timeout(120_000)
-
-        page.goto(url)
-        wait_until_idle(page)
-        expect(page.get_by_test_id("stImage").first).to_be_visible()
-        shots.append(_shot(page, out / "home.png"))
-
-        page.goto(f"{url}/train")
-        wait_until_idle(page)
-        page.locator(".st-key-train_start button").click()
-        expect(page.get_by_text(re.compile(r"Epoch 4/20"))).to_be_visible()
-        shots.append(_shot(page, out / "train.png"))
-        page.locator(".st-key-train_stop button").click()
-        expect(page.get_by_text(re.compile(r"· stopped$"))).to_be_visible()
-
-        page.goto(f"{url}/draw")
-        wait_until_idle(page)
-        canvas = page.locator('[class*="st-key-draw_canvas_0"] canvas.upper-canvas')
-        draw_strokes(page, canvas, [[(x + 70, y + 50) for x, y in stroke] for stroke in SEVEN])
-        expect(page.get_by_role("heading", name="Prediction: 7")).to_be_visible()
-        shots.append(_shot(page, out / "draw.png"))
+        for lang in languages:
+            locale, suffix = LANGUAGES[lang]
+            context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale=locale)
+            page = context.new_page()
+            page.set_default_timeout(120_000)
+            for name in PAGES:
+                shots.append(_page_shot(page, url, name, lang, out / f"{name}{suffix}.png"))
+            context.close()
         browser.close()
     return shots
+
+
+def _page_shot(page, url: str, name: str, lang: str, path: Path) -> Path:
+    from playwright.sync_api import expect
+
+    def text(key, **values):
+        return translate(key, lang, **values)
+
+    page.goto(f"{url}/{name}")
+    wait_until_idle(page)
+    if name == "home":
+        expect(page.get_by_test_id("stImage").first).to_be_visible()
+    elif name == "train":
+        page.locator(".st-key-train_start button").click()
+        epoch_4 = text("train.progress", epoch=4, epochs=20, rate="", elapsed="", eta="").split(" · ")[0]
+        expect(page.get_by_text(re.compile(re.escape(epoch_4))).first).to_be_visible()
+        _shot(page, path)
+        page.locator(".st-key-train_stop button").click()
+        expect(page.get_by_text(re.compile(re.escape("· " + text("state.stopped")) + "$"))).to_be_visible()
+        return path
+    elif name == "draw":
+        canvas = page.locator('[class*="st-key-draw_canvas_0"] canvas.upper-canvas')
+        draw_strokes(page, canvas, [[(x + 70, y + 50) for x, y in stroke] for stroke in SEVEN])
+        heading = text("draw.prediction", digit=7, confidence="").splitlines()[0].lstrip("# ")
+        expect(page.get_by_role("heading", name=heading)).to_be_visible()
+    elif name == "evaluate":
+        expect(page.get_by_test_id("stMetric").first).to_be_visible()
+        expect(page.locator(".js-plotly-plot")).to_have_count(2)
+    elif name == "compare":
+        expect(page.get_by_text(text("compare.experiment_intro"))).to_be_visible()
+    else:
+        expect(page.locator(".js-plotly-plot").first).to_be_visible()
+    return _shot(page, path)
 
 
 def _shot(page, path: Path) -> Path:

@@ -20,6 +20,14 @@ CHROMIUM_ARGS = [
 ]
 
 
+_last_pid: int | None = None
+
+
+def last_started_pid() -> int | None:
+    """PID of the server `running_app` started last (for memory measurements)."""
+    return _last_pid
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -40,6 +48,8 @@ def running_app(env: dict | None = None, attempts: int = 3, timeout: float = 60)
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         )
         url = f"http://127.0.0.1:{port}"
+        global _last_pid
+        _last_pid = proc.pid
         try:
             if _wait_healthy(url, proc, timeout):
                 yield url
