@@ -202,7 +202,8 @@ def load_uploaded_model(filename: str, data: bytes, normalize: bool):
         try:
             model = load_keras_model(path)
         except ModelFileError as e:
-            return None, t("upload_model.bad", error=str(e).replace("upload.keras", name))
+            values = {**e.values, "name": name}
+            return None, t("upload_model.bad", error=t(f"model_error.{e.key}", **values))
     stem = Path(name).stem
     uploaded_models()[stem] = Predictor(model, ModelInfo(name=stem, normalize=normalize))
     return stem, None
@@ -256,7 +257,7 @@ def pick_predictor(choice: str):
     except FileNotFoundError:
         return None, t("models.missing")
     except ModelFileError as e:
-        return None, t("models.broken", error=str(e))
+        return None, t("models.broken", error=t(f"model_error.{e.key}", **e.values))
 
 
 def evaluation(choice: str, predictor, dataset_name: str):

@@ -19,7 +19,13 @@ _FORBIDDEN = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
 
 
 class ModelFileError(Exception):
-    """A model file is missing, corrupt, unsafe or not a digit classifier."""
+    """A model file is missing, corrupt, unsafe or not a digit classifier. `str()` says why in
+    English; `key` and `values` let the app say it in the learner's language."""
+
+    def __init__(self, message: str, key: str = "invalid", **values):
+        super().__init__(message)
+        self.key = key
+        self.values = values
 
 
 class InvalidNameError(ValueError):
@@ -53,7 +59,7 @@ class ModelInfo:
         known["name"] = known.get("name") or name
         info = cls(**known)
         if not isinstance(info.normalize, bool) or not isinstance(info.metrics, dict):
-            raise ModelFileError(f"sidecar of {name!r} has fields of the wrong type")
+            raise ModelFileError(f"sidecar of {name!r} has fields of the wrong type", "sidecar", name=name)
         return info
 
 
@@ -145,9 +151,9 @@ def read_info(model_path: str | os.PathLike) -> ModelInfo:
     try:
         data = json.loads(side.read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
-        raise ModelFileError(f"{side.name}: unreadable sidecar ({e})") from e
+        raise ModelFileError(f"{side.name}: unreadable sidecar ({e})", "sidecar", name=side.name) from e
     if not isinstance(data, dict):
-        raise ModelFileError(f"{side.name}: sidecar is not a JSON object")
+        raise ModelFileError(f"{side.name}: sidecar is not a JSON object", "sidecar", name=side.name)
     return ModelInfo.from_dict(data, path.stem)
 
 
@@ -155,11 +161,12 @@ def load_keras_model(path: str | os.PathLike):
     """Load with Keras' safe mode (no Lambda or arbitrary code) and check it classifies 28x28 images into 10."""
     path = Path(path)
     if not path.is_file():
-        raise ModelFileError(f"{path.name}: no such model file")
+        raise ModelFileError(f"{path.name}: no such model file", "missing", name=path.name)
     if path.stat().st_size > MAX_MODEL_BYTES:
-        raise ModelFileError(f"{path.name}: larger than {MAX_MODEL_BYTES // 2**20} MB")
+        raise ModelFileError(f"{path.name}: larger than {MAX_MODEL_BYTES // 2**20} MB", "too_big", name=path.name,
+                             limit=MAX_MODEL_BYTES // 2**20)
     if path.suffix != ".keras":
-        raise ModelFileError(f"{path.name}: not a .keras file")
+        raise ModelFileError(f"{path.name}: not a .keras file", "not_keras", name=path.name)
     import keras
 
     try:
@@ -168,9 +175,11 @@ def load_keras_model(path: str | os.PathLike):
         text = str(e).splitlines()[0] if str(e) else type(e).__name__
         if "safe_mode" in str(e) or "Lambda" in str(e):
             raise ModelFileError(
-                f"{path.name}: refused, it contains code (a Lambda layer) that safe mode will not run"
+                f"{path.name}: refused, it contains code (a Lambda layer) that safe mode will not run",
+                "unsafe", name=path.name,
             ) from e
-        raise ModelFileError(f"{path.name}: not a valid Keras model ({text[:200]})") from e
+        raise ModelFileError(f"{path.name}: not a valid Keras model ({text[:200]})", "invalid", name=path.name,
+                             detail=text[:200]) from e
     check_model_shapes(model, path.name)
     return model
 
@@ -179,13 +188,15 @@ def check_model_shapes(model, label: str = "model") -> None:
     inputs = getattr(model, "inputs", None) or []
     outputs = getattr(model, "outputs", None) or []
     if len(inputs) != 1 or len(outputs) != 1:
-        raise ModelFileError(f"{label}: needs exactly one input and one output")
+        raise ModelFileError(f"{label}: needs exactly one input and one output", "io_count", name=label)
     in_shape = tuple(inputs[0].shape[1:])
     if in_shape not in ((28, 28), (28, 28, 1), (784,)):
-        raise ModelFileError(f"{label}: takes input of shape {in_shape}, expected 28x28 images")
+        raise ModelFileError(f"{label}: takes input of shape {in_shape}, expected 28x28 images", "input_shape",
+                             name=label, shape=str(in_shape))
     out_shape = tuple(outputs[0].shape[1:])
     if out_shape != (10,):
-        raise ModelFileError(f"{label}: has {out_shape} outputs, expected 10 classes")
+        raise ModelFileError(f"{label}: has {out_shape} outputs, expected 10 classes", "outputs", name=label,
+                             shape=str(out_shape))
 
 
 def list_models(folder: str | os.PathLike | None = None) -> list[Path]:

@@ -14,7 +14,13 @@ MAX_SIDE_FOR_CANVAS = 1024
 
 
 class UploadError(ValueError):
-    """An upload we cannot use; the message says why, for the person who sent it."""
+    """An upload we cannot use. `str()` says why in English; `key` and `values` let the app
+    say it in the learner's language."""
+
+    def __init__(self, key: str, message: str, **values):
+        super().__init__(message)
+        self.key = key
+        self.values = values
 
 
 def image_from_upload(data: bytes) -> np.ndarray:
@@ -22,20 +28,24 @@ def image_from_upload(data: bytes) -> np.ndarray:
     from PIL import Image, ImageSequence, UnidentifiedImageError
 
     if not data:
-        raise UploadError("the file is empty")
+        raise UploadError("empty", "the file is empty")
     if len(data) > MAX_UPLOAD_BYTES:
-        raise UploadError(f"the file is {len(data) / 2**20:.1f} MB; the limit is {MAX_UPLOAD_BYTES // 2**20} MB")
+        size, limit = f"{len(data) / 2**20:.1f}", MAX_UPLOAD_BYTES // 2**20
+        raise UploadError("too_big", f"the file is {size} MB; the limit is {limit} MB", size=size, limit=limit)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             if image.format not in ALLOWED_FORMATS:
-                raise UploadError(f"{image.format or 'this'} files are not supported; upload a PNG or JPEG")
+                kind = image.format or "this"
+                raise UploadError("format", f"{kind} files are not supported; upload a PNG or JPEG", kind=kind)
             width, height = image.size
             if width * height > MAX_PIXELS:
+                mp, limit = f"{width * height / 1e6:.0f}", f"{MAX_PIXELS / 1e6:.0f}"
                 raise UploadError(
-                    f"the image is {width}x{height} ({width * height / 1e6:.0f} megapixels); "
-                    f"the limit is {MAX_PIXELS / 1e6:.0f} megapixels"
+                    "too_many_pixels",
+                    f"the image is {width}x{height} ({mp} megapixels); the limit is {limit} megapixels",
+                    width=width, height=height, mp=mp, limit=limit,
                 )
             if getattr(image, "is_animated", False):
                 image = next(iter(ImageSequence.Iterator(image)))
@@ -43,9 +53,11 @@ def image_from_upload(data: bytes) -> np.ndarray:
     except UploadError:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise UploadError("this is not a PNG or JPEG image (or it is too large to open safely)") from None
+        raise UploadError(
+            "not_image", "this is not a PNG or JPEG image (or it is too large to open safely)"
+        ) from None
     except (OSError, SyntaxError, ValueError) as e:
-        raise UploadError(f"the image is damaged or truncated ({e})") from None
+        raise UploadError("damaged", f"the image is damaged or truncated ({e})", detail=str(e)) from None
     return _to_rgba(image)
 
 

@@ -51,7 +51,7 @@ with pad:
                 rgba = image_from_upload(upload.getvalue())
                 st.image(rgba, caption=upload.name, width=CANVAS_SIZE)
             except UploadError as e:
-                st.error(t("draw.bad_upload", error=str(e)))
+                st.error(t("draw.bad_upload", error=t(f"upload_error.{e.key}", **e.values)))
 
     with st.expander(t("draw.inspector"), expanded=False):
         toggles = st.columns(3)
