@@ -226,6 +226,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "model_error.io_count": "{name}: needs exactly one input and one output",
         "model_error.input_shape": "{name}: takes input of shape {shape}, expected 28x28 images",
         "model_error.outputs": "{name}: has {shape} outputs, expected 10 classes",
+        "data.not_found": "No {name} data was found. Set {env} to a folder holding {folder}/ with its four IDX "
+                          "files (e.g. export {env}=/path/to/data), or run the app once with internet access so "
+                          "Keras can download it (about 11 MB for MNIST, 30 MB for Fashion-MNIST).",
+        "data.broken": "A data file is damaged, so this data set cannot be used: {detail}",
         "models.default": "Shipped default model",
         "models.session_run": "This session: {label} · test accuracy {acc}",
         "models.saved": "Saved: {name}",

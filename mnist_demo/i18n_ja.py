@@ -239,6 +239,11 @@ JA: dict[str, str] = {
     "model_error.io_count": "{name}: 入力と出力がちょうど 1 つずつ必要です",
     "model_error.input_shape": "{name}: 入力の形が {shape} です。28x28 の画像を受け取るモデルが必要です",
     "model_error.outputs": "{name}: 出力が {shape} です。10 クラスの出力が必要です",
+    "data.not_found": "{name} のデータが見つかりません。環境変数 {env} に、{folder}/ と 4 つの IDX ファイルを含む"
+                      "フォルダーを設定してください（例: export {env}=/path/to/data）。またはインターネットに"
+                      "つないだ状態で一度アプリを起動すると、Keras がダウンロードします（MNIST は約 11 MB、"
+                      "Fashion-MNIST は約 30 MB）。",
+    "data.broken": "データファイルが壊れているため、このデータセットは使えません: {detail}",
     "models.default": "同梱のデフォルトモデル",
     "models.session_run": "このセッション: {label} · テスト正解率 {acc}",
     "models.saved": "保存済み: {name}",

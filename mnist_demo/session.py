@@ -79,8 +79,10 @@ def try_dataset(name: str):
     """(dataset, None) or (None, error message) — pages explain rather than crash."""
     try:
         return dataset(name), None
+    except data.DataNotFoundError:
+        return None, t("data.not_found", name=t(f"dataset.{name}"), env=data.DATA_DIR_ENV, folder=name)
     except data.DataError as e:
-        return None, str(e)
+        return None, t("data.broken", detail=str(e))
 
 
 @st.cache_resource(show_spinner=False, ttl=60)
