@@ -230,6 +230,11 @@ CATALOG: dict[str, dict[str, str]] = {
                           "files (e.g. export {env}=/path/to/data), or run the app once with internet access so "
                           "Keras can download it (about 11 MB for MNIST, 30 MB for Fashion-MNIST).",
         "data.broken": "A data file is damaged, so this data set cannot be used: {detail}",
+        "name_error.empty": "the name is empty",
+        "name_error.too_long": "the name is longer than {limit} characters",
+        "name_error.characters": "the name may not contain / \\ : * ? \" < > | or control characters",
+        "name_error.dot": "the name may not start with a dot",
+        "save_error": "the file could not be written ({detail}); nothing was left half written",
         "models.default": "Shipped default model",
         "models.session_run": "This session: {label} · test accuracy {acc}",
         "models.saved": "Saved: {name}",

@@ -244,6 +244,11 @@ JA: dict[str, str] = {
                       "つないだ状態で一度アプリを起動すると、Keras がダウンロードします（MNIST は約 11 MB、"
                       "Fashion-MNIST は約 30 MB）。",
     "data.broken": "データファイルが壊れているため、このデータセットは使えません: {detail}",
+    "name_error.empty": "名前が空です",
+    "name_error.too_long": "名前が {limit} 文字を超えています",
+    "name_error.characters": "名前に / \\ : * ? \" < > | や制御文字は使えません",
+    "name_error.dot": "名前をドットで始めることはできません",
+    "save_error": "ファイルを書き込めませんでした（{detail}）。書きかけのファイルは残っていません",
     "models.default": "同梱のデフォルトモデル",
     "models.session_run": "このセッション: {label} · テスト正解率 {acc}",
     "models.saved": "保存済み: {name}",

@@ -173,6 +173,36 @@ def touch_runs() -> None:
         entry.run.touch()
 
 
+def start_training(spec, ds, *, normalize: bool, train_images: int, preset: str) -> SessionRun:
+    """Queue a training of `spec` for this session; it starts when the server has a free slot."""
+    from .training import RunConfig, TrainingRun
+
+    config = RunConfig(dataset=ds.name, normalize=normalize, train_limit=train_images)
+    run = TrainingRun(spec, ds, config, queue=training_queue(), abandon_after=ABANDON_AFTER_SECONDS).start()
+    label = f"{preset} ({t('train.normalized') if normalize else t('train.raw')})"
+    return add_run(run, normalize=normalize, preset=preset, dataset=ds.name, label=label)
+
+
+def save_run(entry: SessionRun, name: str) -> tuple[str | None, str | None]:
+    """Save a finished run to models/ with its sidecar: (file name, None) or (None, why not)."""
+    from .storage import InvalidNameError, ModelInfo, SaveError, save_model
+
+    snap = entry.run.snapshot()
+    info = ModelInfo(
+        name=name, normalize=entry.normalize, dataset=entry.dataset, preset=entry.preset,
+        spec=entry.run.spec.to_dict(), history=entry.run.history(),
+        metrics={"test_accuracy": snap.test_accuracy, "test_loss": snap.test_loss},
+    )
+    try:
+        path = save_model(entry.run.model, name, info)
+    except InvalidNameError as e:
+        return None, t(f"name_error.{e.key}", **e.values)
+    except SaveError as e:
+        return None, t("save_error", detail=e.detail)
+    entry.saved_as = path.stem
+    return path.name, None
+
+
 def continue_run(entry: SessionRun, ds, more_epochs: int) -> SessionRun:
     """Train the finished run's model for more epochs; its curves go on where they stopped."""
     from .training import TrainingRun

@@ -29,11 +29,20 @@ class ModelFileError(Exception):
 
 
 class InvalidNameError(ValueError):
-    """A model name that cannot be used as a file name."""
+    """A model name that cannot be used as a file name; `key` names the rule it breaks."""
+
+    def __init__(self, key: str, message: str, **values):
+        super().__init__(message)
+        self.key = key
+        self.values = values
 
 
 class SaveError(Exception):
     """Saving failed (disk full, not writable); nothing was left half written."""
+
+    def __init__(self, message: str, detail: str = ""):
+        super().__init__(message)
+        self.detail = detail or message
 
 
 @dataclass
@@ -79,13 +88,14 @@ def safe_model_name(name: str) -> str:
     if name.endswith(".keras"):
         name = name[: -len(".keras")].strip()
     if not name:
-        raise InvalidNameError("the name is empty")
+        raise InvalidNameError("empty", "the name is empty")
     if len(name) > MAX_NAME_LENGTH:
-        raise InvalidNameError(f"the name is longer than {MAX_NAME_LENGTH} characters")
+        raise InvalidNameError("too_long", f"the name is longer than {MAX_NAME_LENGTH} characters",
+                               limit=MAX_NAME_LENGTH)
     if _FORBIDDEN.search(name):
-        raise InvalidNameError("the name may not contain / \\ : * ? \" < > | or control characters")
+        raise InvalidNameError("characters", "the name may not contain / \\ : * ? \" < > | or control characters")
     if name.startswith("."):
-        raise InvalidNameError("the name may not start with a dot")
+        raise InvalidNameError("dot", "the name may not start with a dot")
     return name
 
 
@@ -129,7 +139,7 @@ def save_model(model, name: str, info: ModelInfo, folder: str | os.PathLike | No
         _atomic_write(target, write_keras)
         _atomic_write(sidecar_path(target), lambda tmp: tmp.write_text(info.to_json(), encoding="utf-8"))
     except OSError as e:
-        raise SaveError(f"could not save {name!r} in {folder}: {e.strerror or e}") from e
+        raise SaveError(f"could not save {name!r} in {folder}: {e.strerror or e}", str(e.strerror or e)) from e
     return target
 
 

@@ -5,20 +5,18 @@ from mnist_demo.charts import training_figure
 from mnist_demo.choices import BATCH_SIZES, LEARNING_RATES, WIDTHS, sanitized
 from mnist_demo.codegen import keras_code
 from mnist_demo.session import (
-    ABANDON_AFTER_SECONDS,
     active_run,
-    add_run,
     continue_run,
     latest_run,
     load_uploaded_model,
     model_bytes,
     require_app_frame,
+    save_run,
     selected_dataset_name,
+    start_training,
     t,
-    training_queue,
     try_dataset,
 )
-from mnist_demo.storage import InvalidNameError, ModelInfo, SaveError, save_model
 
 require_app_frame()
 
@@ -81,12 +79,8 @@ with live:
     start, stop, _ = st.columns([1, 1, 2])
     if start.button(t("train.start"), type="primary", disabled=running is not None, width="stretch",
                     key="train_start"):
-        from mnist_demo.training import RunConfig, TrainingRun
-
-        config = RunConfig(dataset=dataset_name, normalize=normalize, train_limit=st.session_state.train_images)
-        run = TrainingRun(spec, ds, config, queue=training_queue(), abandon_after=ABANDON_AFTER_SECONDS).start()
-        add_run(run, normalize=normalize, preset=st.session_state.preset, dataset=dataset_name,
-                label=f"{st.session_state.preset} ({t('train.normalized') if normalize else t('train.raw')})")
+        start_training(spec, ds, normalize=normalize, train_images=st.session_state.train_images,
+                       preset=st.session_state.preset)
         st.rerun()
     if stop.button(t("train.stop"), disabled=running is None, width="stretch", key="train_stop"):
         running.run.stop(t("train.stopped_by_user"))
@@ -170,18 +164,11 @@ if entry is not None and entry.run.snapshot().done:
         name = st.text_input(t("train.save_name"), value=entry.saved_as or f"{entry.preset}-{entry.number}",
                              max_chars=64)
         if st.form_submit_button(t("train.save")):
-            info = ModelInfo(
-                name=name, normalize=entry.normalize, dataset=entry.dataset, preset=entry.preset,
-                spec=entry.run.spec.to_dict(),
-                metrics={"test_accuracy": snap.test_accuracy, "test_loss": snap.test_loss},
-                history=entry.run.history(),
-            )
-            try:
-                path = save_model(entry.run.model, name, info)
-                entry.saved_as = path.stem
-                st.success(t("train.saved", path=path.name))
-            except (InvalidNameError, SaveError) as e:
-                st.error(t("train.save_failed", error=str(e)))
+            saved, problem = save_run(entry, name)
+            if problem:
+                st.error(t("train.save_failed", error=problem))
+            else:
+                st.success(t("train.saved", path=saved))
     with download_col:
         more = st.number_input(t("train.more_epochs"), 1, 20, value=1, key="more_epochs")
         if st.button(t("train.more", n=more), key="train_more", disabled=snap.state != "finished"):

@@ -157,3 +157,27 @@ def test_forced_out_of_range_settings_never_reach_training(key, forced):
     assert state["learning_rate"] in LEARNING_RATES and 0.0 <= state["dropout"] <= 0.7
     assert 1000 <= state["train_images"] <= 60000
     assert state["preset"] in PRESETS and state["optimizer"] in OPTIMIZERS
+
+
+@requires_mnist
+def test_saving_from_the_page_checks_names(tmp_path, monkeypatch):
+    monkeypatch.setenv("MNIST_DEMO_MODELS_DIR", str(tmp_path))
+    at = _app("pages/train.py")
+    at.selectbox(key="preset").set_value("mlp-64").run()
+    at.slider(key="epochs").set_value(1)
+    at.slider(key="train_images").set_value(1000)
+    at.button(key="train_start").click().run()
+    deadline = time.monotonic() + 120
+    while "· finished" not in _texts(at):
+        assert time.monotonic() < deadline, _texts(at)
+        time.sleep(0.5)
+        at.run()
+    for bad, message in [("../x", "may not contain"), ("   ", "the name is empty"), (".hidden", "start with a dot")]:
+        at.text_input[0].input(bad)
+        [b for b in at.button if b.label == "Save to models/"][0].click().run()
+        assert "Not saved: " in _texts(at) and message in _texts(at), (bad, _texts(at))
+    assert list(tmp_path.iterdir()) == []
+    at.text_input[0].input("数字モデル")
+    [b for b in at.button if b.label == "Save to models/"][0].click().run()
+    assert "Saved as 数字モデル.keras" in _texts(at)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["数字モデル.json", "数字モデル.keras"]
