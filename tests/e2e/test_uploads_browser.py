@@ -51,12 +51,15 @@ def test_keras_upload_loads_a_model_and_refuses_a_lambda_layer(app_url, page, tm
     picker = page.locator(".st-key-model_upload input[type=file]")
 
     picker.set_input_files(str(hostile))
+    expect(page.locator(".st-key-model_upload").get_by_text("hostile.keras")).to_be_visible()
     wait_until_idle(page)
     page.locator(".st-key-upload_load button").click()
     expect(page.get_by_text(re.compile(r"hostile.keras: refused, it contains code"))).to_be_visible()
 
     picker.set_input_files(files=[{"name": "mine.keras", "mimeType": "application/octet-stream",
                                    "buffer": default_model_path().read_bytes()}])
+    expect(page.locator(".st-key-model_upload").get_by_text("mine.keras")).to_be_visible()
+    expect(page.get_by_text(re.compile("hostile.keras: refused"))).to_have_count(0)  # the rerun after upload
     wait_until_idle(page)
     page.locator(".st-key-upload_load button").click()
     expect(page.get_by_text("Loaded mine: pick it on the Draw and Evaluate pages.")).to_be_visible()
