@@ -1,0 +1,133 @@
+"""Starting the app and a headless Chromium for the browser figures (cold start, latency, memory)."""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, _stop, _wait_healthy, free_port, wait_until_idle
+
+from .common import PROJECT_ROOT, bench_env
+
+CANVAS = '[class*="st-key-draw_canvas_"] canvas.upper-canvas'
+EMPTY_TEXT = "Draw a digit on the canvas: the prediction appears here."
+SAMPLE_IMAGES = '[data-testid="stImage"] img'
+SAMPLE_COUNT = 24
+
+__all__ = ["CANVAS", "EMPTY_TEXT", "SAMPLE_IMAGES", "SAMPLE_COUNT", "app_server", "chromium", "rss_bytes",
+           "wait_until_idle"]
+
+
+def browser_missing() -> str | None:
+    if not Path(CHROMIUM).exists():
+        return f"no {CHROMIUM}"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed"
+    return None
+
+
+@contextlib.contextmanager
+def app_server(timeout: float = 120):
+    """Start `streamlit run app.py` on loopback; yield (url, process, start time by perf_counter)."""
+    port = free_port()
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port),
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        cwd=PROJECT_ROOT, env=bench_env(), start_new_session=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        if not _wait_healthy(url, proc, timeout):
+            out = proc.stdout.read().decode(errors="replace")[-2000:] if proc.poll() is not None else "timeout"
+            raise RuntimeError(f"the app did not start: {out}")
+        yield url, proc, started
+    finally:
+        _stop(proc)
+
+
+@contextlib.contextmanager
+def chromium():
+    """A headless Chromium (Playwright); yields the browser."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def new_page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    return context, page
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            out += [int(c) for c in (task / "children").read_text().split()]
+    return out
+
+
+def rss_bytes(pid: int) -> int:
+    """VmRSS of a process and all its descendants, from /proc/<pid>/status."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+        todo += _children(p)
+    return total
+
+
+def draw_and_time(page, strokes, offset=(70, 50)) -> float:
+    """Draw `strokes` on the canvas; milliseconds from the last mouse-up to the prediction heading.
+
+    A listener (capture phase) stamps mouse-ups with performance.now(); a MutationObserver
+    stamps the first DOM change after it that shows a "Prediction:" heading. Both are
+    installed once per page by `install_probe`."""
+    from tests.e2e.server import draw_strokes
+
+    page.evaluate("() => { window.__bench.up = null; window.__bench.shown = null; }")
+    shifted = [[(x + offset[0], y + offset[1]) for x, y in stroke] for stroke in strokes]
+    draw_strokes(page, page.locator(CANVAS), shifted)
+    page.wait_for_function("() => window.__bench.shown !== null", timeout=60_000)
+    return page.evaluate("() => window.__bench.shown - window.__bench.up")
+
+
+PROBE = """() => {
+  if (window.__bench) return;
+  window.__bench = {up: null, shown: null};
+  window.addEventListener('mouseup', () => { window.__bench.up = performance.now(); window.__bench.shown = null; },
+                          true);
+  const shown = () => [...document.querySelectorAll('h2')].some(h => h.textContent.trim().startsWith('Prediction:'));
+  new MutationObserver(() => {
+    if (window.__bench.up !== null && window.__bench.shown === null && shown()) {
+      window.__bench.shown = performance.now();
+    }
+  }).observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+def install_probe(page) -> None:
+    page.evaluate(PROBE)
+
+
+def prediction_visible(page) -> bool:
+    return page.evaluate(
+        "() => [...document.querySelectorAll('h2')].some(h => h.textContent.trim().startsWith('Prediction:'))"
+    )

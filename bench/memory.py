@@ -1,0 +1,62 @@
+"""Server memory with many sessions: VmRSS of the streamlit process and its children
+(/proc/<pid>/status) with 1 browser session on the Home page (sample digits shown, so the
+data set is loaded), then with 10. Figure: RSS with 10 sessions; reference: with 1.
+"""
+
+from __future__ import annotations
+
+import time
+
+from . import app_server as srv
+from .common import result
+
+FIGURE = "server RSS with 10 sessions (Home page)"
+TARGET = "<= 1.5 GB; < 30 MB per extra session"
+SESSIONS = 10
+MB = 1024 * 1024
+
+
+def open_home(browser, url):
+    context, page = srv.new_page(browser)
+    page.goto(url)
+    page.locator(srv.SAMPLE_IMAGES).nth(srv.SAMPLE_COUNT - 1).wait_for(state="visible", timeout=120_000)
+    srv.wait_until_idle(page)
+    return context
+
+
+def settled_rss(pid: int, seconds: float = 3.0) -> int:
+    """The RSS after a short pause, as the median of a few readings."""
+    readings = []
+    for _ in range(5):
+        time.sleep(seconds / 5)
+        readings.append(srv.rss_bytes(pid))
+    return sorted(readings)[len(readings) // 2]
+
+
+def run(quick: bool = False) -> dict:
+    missing = srv.browser_missing()
+    if missing:
+        raise RuntimeError(missing)
+    sessions = 3 if quick else SESSIONS
+    with srv.chromium() as browser, srv.app_server() as (url, proc, _started):
+        contexts = [open_home(browser, url)]
+        one = settled_rss(proc.pid)
+        contexts += [open_home(browser, url) for _ in range(sessions - 1)]
+        many = settled_rss(proc.pid)
+        for context in contexts:
+            context.close()
+    per_extra = (many - one) / (sessions - 1)
+    met = many <= 1.5 * 1024 * MB and per_extra < 30 * MB
+    return result(
+        FIGURE, many / MB, one / MB, many / one, TARGET, met, unit="MB",
+        value_text=f"{many / MB:.0f} MB with {sessions} sessions ({per_extra / MB:+.1f} MB per extra session)",
+        reference_text=f"{one / MB:.0f} MB with 1 session",
+        ratio_text=f"{many / one:.2f}x",
+        sessions=sessions, per_extra_session_mb=per_extra / MB,
+    )
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(run(quick="--quick" in sys.argv))

@@ -1,0 +1,71 @@
+"""One canvas prediction in process: `Predictor.predict_canvas` against `model.predict` on one image.
+
+The canvas image is a SEVEN rendered like the browser draws it (mnist_demo.render), so the
+figure includes the app's whole preprocessing (crop, scale, centre of mass) and the model call.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+
+from .common import PROJECT_ROOT, median, percentile, result
+
+FIGURE = "canvas prediction in process (predict_canvas)"
+TARGET = "p50 <= 10 ms, >= 7x faster"
+MODEL = PROJECT_ROOT / "models" / "default.keras"
+SEVEN = [[(20, 20), (120, 20), (110, 45), (60, 180)]]
+
+
+def canvas_image() -> np.ndarray:
+    from mnist_demo.canvas import BACKGROUND_COLOR, CANVAS_SIZE, STROKE_COLOR, STROKE_WIDTH
+    from mnist_demo.render import render_strokes
+
+    return render_strokes(SEVEN, size=CANVAS_SIZE, stroke_width=STROKE_WIDTH, fraction=0.6,
+                          ink=STROKE_COLOR, background=BACKGROUND_COLOR)
+
+
+def _latencies(fn, repeats: int) -> list[float]:
+    out = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def run(quick: bool = False) -> dict:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from mnist_demo.predict import Predictor
+
+    predictor = Predictor.load(MODEL)
+    rgba = canvas_image()
+    first = predictor.predict_canvas(rgba)
+    x = predictor.model_input(first.image[None])
+    warmup = 3
+    for _ in range(warmup):  # both paths get their tracing / first-call costs out of the way
+        predictor.predict_canvas(rgba)
+        predictor.model.predict(x, verbose=0)
+    repeats_app, repeats_ref = (20, 5) if quick else (200, 30)
+    # Interleave blocks so that load from other processes hits both alike.
+    app, ref = [], []
+    blocks = 5
+    for _ in range(blocks):
+        app += _latencies(lambda: predictor.predict_canvas(rgba), repeats_app // blocks)
+        ref += _latencies(lambda: predictor.model.predict(x, verbose=0), repeats_ref // blocks)
+    p50, ref_p50 = median(app) * 1000, median(ref) * 1000
+    speedup = ref_p50 / p50
+    return result(
+        FIGURE, p50, ref_p50, speedup, TARGET, p50 <= 10 and speedup >= 7, unit="ms",
+        value_text=f"p50 {p50:.1f} ms (p90 {percentile(app, 90) * 1000:.1f} ms)",
+        reference_text=f"model.predict, one image: p50 {ref_p50:.1f} ms",
+        ratio_text=f"{speedup:.1f}x faster",
+        samples=len(app), reference_samples=len(ref), predicted_digit=first.digit,
+        p90_ms=percentile(app, 90) * 1000, reference_p90_ms=percentile(ref, 90) * 1000,
+    )
+
+
+if __name__ == "__main__":
+    print(run())
