@@ -9,7 +9,8 @@ preprocessing does *not* remove is what this module varies, per image:
    1s with a flag (a long up-stroke at the top) and sometimes a base, 7s with a cross
    bar. Each is an anti-aliased stroke added to a fraction of that class's images;
 2. stroke thickness (`vary_thickness`): thicker, a little thinner, or much thinner,
-   like a fat brush on a small drawing or a thin brush on a large one;
+   like a fat brush on a small drawing or a thin brush on a large one; optionally
+   (off by default) a smooth elastic warp (`elastic_distortion`);
 3. shape (`normalized_affine`): rotation, shear and aspect ratio, applied in one
    resampling together with the app's own normalisation (crop to the ink, longer
    side 20 px, centre of mass at 14, 14, ink kept inside the frame), so every
@@ -28,10 +29,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-SIZE = 28
-DIGIT_BOX = 20.0  # canvas.DIGIT_BOX
-CENTER = 14.0  # canvas.MNIST_CENTER
-INK_THRESHOLD = 64.0  # canvas.INK_THRESHOLD
+from .canvas import DIGIT_BOX, INK_THRESHOLD, MNIST_SIZE
+
+SIZE = MNIST_SIZE
+CENTER = 14.0  # canvas.MNIST_CENTER, as a float for the transform arithmetic
 
 
 @dataclass(frozen=True)
@@ -40,15 +41,19 @@ class AugmentOptions:
 
     slashed_zero: float = 0.4
     flagged_one: float = 0.4
+    flag_length: float = 0.3  # extra horizontal reach of a 1's flag, as a fraction of its height
     one_base: float = 0.15
     crossed_seven: float = 0.25
     thicker: float = 0.25
     thinner: float = 0.15
     much_thinner: float = 0.1
+    much_thicker: float = 0.0
     rotation: float = 12.0
     shear: float = 0.25
     aspect: float = 0.15  # log of the x/y scale ratio, uniform in ±aspect
     center_jitter: float = 0.5  # px, like the canvas' rounding of the paste offset
+    elastic: float = 0.0  # px, standard deviation of a smooth random displacement field
+    elastic_sigma: float = 4.0  # px, its smoothness (Gaussian width)
     normalize: bool = True
 
 
@@ -143,14 +148,14 @@ def add_writing_styles(images, classes, seed, options: AugmentOptions = DEFAULT_
     h, w = bottom - top + 1.0, right - left + 1.0
     cx = (left + right) / 2
 
-    # Ø: from above right of the ring to below left, ending a little inside or outside it;
+    # Ø: from above right of the ring to below left, mostly reaching well beyond it;
     # one in six leans the other way.
     lean = tf.where(u[:, 0] < 1 / 6, -1.0, 1.0)
     zero = tf.logical_and(tf.equal(classes, 0), pick[:, 0] < options.slashed_zero)
     images = _with_stroke(
         images, zero,
-        top - h * (0.2 * u[:, 1] - 0.08), cx + lean * w * (0.2 + 0.55 * u[:, 2]),
-        bottom + h * (0.2 * u[:, 3] - 0.08), cx - lean * w * (0.2 + 0.55 * u[:, 4]),
+        top - h * (0.4 * u[:, 1] - 0.05), cx + lean * w * (0.25 + 0.4 * u[:, 2]),
+        bottom + h * (0.4 * u[:, 3] - 0.05), cx - lean * w * (0.25 + 0.4 * u[:, 4]),
         hw,
     )
     # 1 with a flag: an up-stroke ending at the top of the stem, starting down-left of it.
@@ -159,7 +164,7 @@ def add_writing_styles(images, classes, seed, options: AugmentOptions = DEFAULT_
     flag = tf.logical_and(one, pick[:, 1] < options.flagged_one)
     images = _with_stroke(
         images, flag,
-        top + h * (0.05 + 0.35 * u[:, 5]), x_top - h * (0.1 + 0.3 * u[:, 6]),
+        top + h * (0.05 + 0.35 * u[:, 5]), x_top - h * (0.1 + options.flag_length * u[:, 6]),
         top, x_top,
         hw,
     )
@@ -188,21 +193,75 @@ def add_writing_styles(images, classes, seed, options: AugmentOptions = DEFAULT_
 
 
 def vary_thickness(images, seed, options: AugmentOptions = DEFAULT_OPTIONS):
-    """Per image (B, 28, 28): dilated by a 2x2 max filter, half-eroded, eroded by a 2x2
-    min filter (brought back to full intensity), or unchanged."""
+    """Per image (B, 28, 28), with the options' probabilities: dilated by a 2x2 max filter
+    (thicker), half-eroded (a little thinner), eroded by a 2x2 min filter and brought back
+    to full intensity (much thinner), dilated by a 3x3 max filter (much thicker), or unchanged."""
     import tensorflow as tf
 
     x = images[..., None]
     dilated = tf.nn.max_pool2d(x, 2, 1, "SAME")[..., 0]
     eroded = -tf.nn.max_pool2d(-x, 2, 1, "SAME")[..., 0]
     eroded = tf.where(tf.reduce_max(eroded, axis=[1, 2], keepdims=True) > INK_THRESHOLD, eroded, images)
-    thinner = 0.5 * images + 0.5 * eroded
+    variants = [
+        (options.thicker, dilated),
+        (options.thinner, 0.5 * images + 0.5 * eroded),
+        (options.much_thinner, full_intensity(eroded)),
+        (options.much_thicker, tf.nn.max_pool2d(x, 3, 1, "SAME")[..., 0]),
+    ]
     choice = _uniform((tf.shape(images)[0], 1, 1), seed)
-    o = options
-    out = tf.where(choice < o.thicker, dilated, images)
-    out = tf.where((choice >= o.thicker) & (choice < o.thicker + o.thinner), thinner, out)
-    low = o.thicker + o.thinner
-    return tf.where((choice >= low) & (choice < low + o.much_thinner), full_intensity(eroded), out)
+    out, low = images, 0.0
+    for probability, variant in variants:
+        if probability:
+            out = tf.where((choice >= low) & (choice < low + probability), variant, out)
+        low += probability
+    return out
+
+
+def _gaussian_kernel(sigma: float):
+    radius = max(1, int(round(2.5 * sigma)))
+    k = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2)
+    return (k / k.sum()).astype(np.float32)
+
+
+def _bilinear_sample(images, ys, xs):
+    """images (B, 28, 28) sampled at float coordinates ys, xs (B, 28, 28); zero outside."""
+    import tensorflow as tf
+
+    n = tf.shape(images)[0]
+    padded = tf.reshape(tf.pad(images, [[0, 0], [1, 1], [1, 1]]), [-1])
+    ys = tf.clip_by_value(ys, -1.0, float(SIZE)) + 1.0
+    xs = tf.clip_by_value(xs, -1.0, float(SIZE)) + 1.0
+    y0, x0 = tf.floor(ys), tf.floor(xs)
+    wy, wx = ys - y0, xs - x0
+    y0 = tf.clip_by_value(tf.cast(y0, tf.int32), 0, SIZE)
+    x0 = tf.clip_by_value(tf.cast(x0, tf.int32), 0, SIZE)
+    side = SIZE + 2
+    base = tf.range(n)[:, None, None] * side * side
+
+    def at(y, x):
+        return tf.gather(padded, base + y * side + x)
+
+    top = at(y0, x0) * (1 - wx) + at(y0, x0 + 1) * wx
+    bottom = at(y0 + 1, x0) * (1 - wx) + at(y0 + 1, x0 + 1) * wx
+    return top * (1 - wy) + bottom * wy
+
+
+def elastic_distortion(images, seed, options: AugmentOptions = DEFAULT_OPTIONS):
+    """(B, 28, 28) warped by a smooth random displacement field (Simard et al. 2003) whose
+    components have a standard deviation of `options.elastic` px."""
+    import tensorflow as tf
+
+    if not options.elastic:
+        return images
+    n = tf.shape(images)[0]
+    field = tf.random.stateless_normal((n, SIZE, SIZE, 2), seed)
+    k = _gaussian_kernel(options.elastic_sigma)
+    kernel = tf.constant(k)
+    field = tf.nn.depthwise_conv2d(field, tf.tile(kernel[:, None, None, None], [1, 1, 2, 1]), [1, 1, 1, 1], "SAME")
+    field = tf.nn.depthwise_conv2d(field, tf.tile(kernel[None, :, None, None], [1, 1, 2, 1]), [1, 1, 1, 1], "SAME")
+    field = field * (options.elastic / float(np.sqrt((k**2).sum()) ** 2))
+    ys, xs = _grid()
+    return _bilinear_sample(images, ys + field[..., 0], xs + field[..., 1])
 
 
 def full_intensity(images):
@@ -296,6 +355,7 @@ def class_ids(labels):
     """Integer classes (B,) from integer or one-hot labels."""
     import tensorflow as tf
 
+    labels = tf.convert_to_tensor(labels)
     if labels.shape.rank == 2:
         return tf.argmax(labels, axis=-1, output_type=tf.int32)
     return tf.cast(labels, tf.int32)
@@ -307,10 +367,11 @@ def augment_batch(images, labels, seed, options: AugmentOptions = DEFAULT_OPTION
     import tensorflow as tf
 
     seed = tf.cast(seed, tf.int64)
-    seeds = _split(seed, 3)
+    seeds = _split(seed, 4)
     x = tf.cast(images, tf.float32)
     x = add_writing_styles(x, class_ids(labels), seeds[0], options)
     x = vary_thickness(x, seeds[1], options)
+    x = elastic_distortion(x, seeds[3], options)
     x = normalized_affine(x, seeds[2], options)
     return tf.clip_by_value(x, 0.0, 255.0), labels
 
