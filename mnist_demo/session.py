@@ -85,6 +85,13 @@ def try_dataset(name: str):
         return None, t("data.broken", detail=str(e))
 
 
+def class_names(ds) -> tuple[str, ...]:
+    """The data set's class names in the learner's language (digits stay digits)."""
+    if ds.name == "mnist":
+        return ds.class_names
+    return tuple(t(f"class.{ds.name}.{i}") for i in range(ds.num_classes))
+
+
 @st.cache_resource(show_spinner=False, ttl=60)
 def _available_datasets(data_dir: str) -> dict[str, str | None]:
     return data.available_datasets()

@@ -3,7 +3,7 @@ import streamlit as st
 
 from mnist_demo.charts import class_count_figure, digit_image, pixel_figure
 from mnist_demo.data import one_hot
-from mnist_demo.session import require_app_frame, selected_dataset_name, t, try_dataset
+from mnist_demo.session import class_names, require_app_frame, selected_dataset_name, t, try_dataset
 
 require_app_frame()
 
@@ -13,24 +13,25 @@ ds, problem = try_dataset(dataset_name)
 if ds is None:
     st.error(t("data.no_data", problem=problem))
     st.stop()
+names = class_names(ds)
 
 st.markdown(t("data.intro", train=f"{len(ds.x_train):,}", test=f"{len(ds.x_test):,}"))
 train_counts = np.bincount(ds.y_train, minlength=ds.num_classes)
 test_counts = np.bincount(ds.y_test, minlength=ds.num_classes)
 st.plotly_chart(
-    class_count_figure(train_counts, test_counts, ds.class_names,
+    class_count_figure(train_counts, test_counts, names,
                        {"title": t("data.per_class"), "train": t("data.train"), "test": t("data.test")}),
     key="class_counts", width="stretch",
 )
-st.caption(t("data.balance", low=ds.class_names[int(train_counts.argmin())], low_n=f"{train_counts.min():,}",
-             high=ds.class_names[int(train_counts.argmax())], high_n=f"{train_counts.max():,}"))
+st.caption(t("data.balance", low=names[int(train_counts.argmin())], low_n=f"{train_counts.min():,}",
+             high=names[int(train_counts.argmax())], high_n=f"{train_counts.max():,}"))
 
 st.subheader(t("data.one_image"))
 index = st.number_input(t("data.index"), 0, len(ds.x_train) - 1, value=0, step=1, key="data_index")
 image, label = ds.x_train[index], int(ds.y_train[index])
 left, right = st.columns([1, 3])
 with left:
-    st.image(digit_image(image, 6), caption=t("data.label", label=ds.class_names[label]))
+    st.image(digit_image(image, 6), caption=t("data.label", label=names[label]))
     st.markdown(t("data.grayscale"))
 with right:
     raw_tab, scaled_tab = st.tabs([t("data.raw_tab"), t("data.scaled_tab")])
@@ -43,8 +44,8 @@ with right:
                         key="pixels_scaled", width="stretch")
 
 st.subheader(t("data.one_hot"))
-st.markdown(t("data.one_hot_text", label=ds.class_names[label], k=label))
+st.markdown(t("data.one_hot_text", label=names[label], k=label))
 encoded = one_hot(np.array([label]), ds.num_classes)[0]
-st.dataframe([{name: int(v) for name, v in zip(ds.class_names, encoded)}], hide_index=True)
+st.dataframe([{name: int(v) for name, v in zip(names, encoded)}], hide_index=True)
 st.code(f"keras.utils.to_categorical({label}, {ds.num_classes})\n# -> {encoded.astype(int).tolist()}",
         language="python")

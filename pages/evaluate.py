@@ -2,6 +2,7 @@ import streamlit as st
 
 from mnist_demo.charts import confusion_figure, digit_image, per_class_figure
 from mnist_demo.session import (
+    class_names,
     evaluation,
     model_choices,
     pick_predictor,
@@ -25,6 +26,7 @@ ds, problem = try_dataset(dataset_name)
 if ds is None:
     st.error(t("eval.no_data", problem=problem))
     st.stop()
+names = class_names(ds)
 if predictor.info.dataset != dataset_name:
     st.warning(t("eval.other_dataset", trained=t(f"dataset.{predictor.info.dataset}"),
                  chosen=t(f"dataset.{dataset_name}")))
@@ -36,7 +38,7 @@ cols = st.columns(3)
 cols[0].metric(t("metric.test_accuracy"), f"{result.test_accuracy:.4f}")
 cols[1].metric(t("metric.test_loss"), f"{result.test_loss:.4f}")
 cols[2].metric(t("eval.mistakes"), f"{len(result.misclassified):,} / {len(result.labels):,}")
-st.plotly_chart(per_class_figure(result.per_class_accuracy, ds.class_names, {"title": t("eval.per_class")}),
+st.plotly_chart(per_class_figure(result.per_class_accuracy, names, {"title": t("eval.per_class")}),
                 key="per_class", width="stretch")
 
 st.subheader(t("eval.confusion"))
@@ -44,7 +46,7 @@ st.caption(t("eval.confusion_help"))
 matrix_col, cell_col = st.columns([3, 2], gap="large")
 with matrix_col:
     event = st.plotly_chart(
-        confusion_figure(result.confusion, ds.class_names, {
+        confusion_figure(result.confusion, names, {
             "title": "", "predicted": t("eval.predicted"), "true": t("eval.true"),
             "hover": t("eval.cell_hover"),
         }),
@@ -56,18 +58,18 @@ st.session_state.setdefault("cell_pred", worst_pred)
 points = event.selection.points if event and event.selection else []
 clicked = (str(points[0]["y"]), str(points[0]["x"])) if points else None
 if clicked and clicked != st.session_state.get("last_clicked_cell"):
-    st.session_state.cell_true = ds.class_names.index(clicked[0])
-    st.session_state.cell_pred = ds.class_names.index(clicked[1])
+    st.session_state.cell_true = names.index(clicked[0])
+    st.session_state.cell_pred = names.index(clicked[1])
 st.session_state.last_clicked_cell = clicked
 with cell_col:
     pick = st.columns(2)
     true_class = pick[0].selectbox(t("eval.true"), range(ds.num_classes), key="cell_true",
-                                   format_func=lambda i: ds.class_names[i])
+                                   format_func=lambda i: names[i])
     pred_class = pick[1].selectbox(t("eval.predicted"), range(ds.num_classes), key="cell_pred",
-                                   format_func=lambda i: ds.class_names[i])
+                                   format_func=lambda i: names[i])
     indices = result.pair_indices(true_class, pred_class)
-    st.markdown(t("eval.cell_count", n=len(indices), true=ds.class_names[true_class],
-                  pred=ds.class_names[pred_class]))
+    st.markdown(t("eval.cell_count", n=len(indices), true=names[true_class],
+                  pred=names[pred_class]))
     with st.container(key="cell_images"):
         grid = st.columns(6)
         for i, index in enumerate(indices[:36]):
@@ -82,12 +84,12 @@ for i, index in enumerate(shown):
         st.image(digit_image(ds.x_test[index], 3), width="stretch")
         predicted, label = int(result.predictions[index]), int(result.labels[index])
         color = "blue" if predicted == label else "red"
-        st.markdown(f":{color}[**{ds.class_names[predicted]}**]", help=t("eval.truth", label=ds.class_names[label]))
+        st.markdown(f":{color}[**{names[predicted]}**]", help=t("eval.truth", label=names[label]))
 
 st.subheader(t("eval.first_ten"))
 st.caption(t("eval.first_ten_help"))
 st.dataframe(
-    [{"#": i, t("eval.label"): ds.class_names[label], t("eval.prediction"): ds.class_names[pred],
+    [{"#": i, t("eval.label"): names[label], t("eval.prediction"): names[pred],
       "✓": "✓" if label == pred else "✗"} for i, label, pred in result.first(10)],
     hide_index=True,
 )

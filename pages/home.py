@@ -2,7 +2,7 @@ import numpy as np
 import streamlit as st
 
 from mnist_demo.charts import digit_image
-from mnist_demo.session import available_datasets, require_app_frame, selected_dataset_name, t, try_dataset
+from mnist_demo.session import available_datasets, class_names, require_app_frame, selected_dataset_name, t, try_dataset
 
 require_app_frame()
 
@@ -22,11 +22,12 @@ st.subheader(t("home.samples", name=t(f"dataset.{name}")))
 if ds is None:
     st.warning(problem)
 else:
+    names = class_names(ds)
     picks = np.random.default_rng(0).choice(len(ds.x_train), 24, replace=False)
     columns = st.columns(12)
     for i, index in enumerate(picks):
         with columns[i % 12]:
-            st.image(digit_image(ds.x_train[index], 3), caption=ds.class_names[ds.y_train[index]])
+            st.image(digit_image(ds.x_train[index], 3), caption=names[ds.y_train[index]])
 
 st.subheader(t("home.next"))
 st.page_link("pages/train.py", label=t("home.link_train"), icon=":material/model_training:")
