@@ -41,20 +41,22 @@ def test_training_chart_grows_and_stop_stops_it(app_url, page):
     page.locator(".st-key-train_start button").click()
     expect(page.get_by_text(re.compile(r"· training$"))).to_be_visible(timeout=60_000)
 
-    seen = [page.wait_for_function(f"n => ({PLOT_POINTS})() > n", arg=0).json_value()]
-    for _ in range(2):
-        before = page.evaluate(PLOT_POINTS)
-        page.wait_for_function(f"n => ({PLOT_POINTS})() > n", arg=before, timeout=10_000)
-        seen.append(page.evaluate(PLOT_POINTS))
-    assert seen == sorted(seen) and len(set(seen)) == 3, seen
+    # Each wait returns the chart's point count once it exceeds the last one seen; the chart is
+    # redrawn in place, so a read in the middle of a redraw may briefly find no chart at all.
+    grown = f"n => {{ const c = ({PLOT_POINTS})(); return c > n ? c : false }}"
+    seen = [0]
+    for _ in range(3):
+        seen.append(page.wait_for_function(grown, arg=seen[-1], timeout=30_000).json_value())
+    assert seen == sorted(seen) and len(set(seen)) == 4, seen
 
     page.locator(".st-key-train_stop button").click()
     expect(page.get_by_text(re.compile(r"· stopped$"))).to_be_visible(timeout=15_000)
     expect(page.get_by_text(re.compile(r"Stopped early \(stopped by user\)"))).to_be_visible(timeout=30_000)
     wait_until_idle(page)
-    final = page.evaluate(PLOT_POINTS)
+    points = f"() => ({PLOT_POINTS})() || false"
+    final = page.wait_for_function(points).json_value()
     page.wait_for_timeout(1500)  # the only fixed wait: proving that nothing more arrives
-    assert page.evaluate(PLOT_POINTS) == final
+    assert page.wait_for_function(points).json_value() == final
     expect(page.locator(".st-key-train_start button")).to_be_enabled()
 
 
