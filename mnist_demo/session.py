@@ -275,6 +275,18 @@ def model_choices() -> dict[str, str]:
     return choices
 
 
+def model_picker(key: str):
+    """The model selectbox every model page starts with: (choice, Predictor); stops the page
+    with a message when the chosen model cannot be used."""
+    choices = model_choices()
+    choice = st.selectbox(t("draw.model"), list(choices), format_func=choices.get, key=key)
+    predictor, problem = pick_predictor(choice)
+    if predictor is None:
+        st.error(problem)
+        st.stop()
+    return choice, predictor
+
+
 def pick_predictor(choice: str):
     """(Predictor, None), or (None, a message saying what went wrong)."""
     from .storage import ModelFileError, models_dir

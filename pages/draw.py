@@ -10,18 +10,13 @@ from mnist_demo.canvas import (
     canvas_problem,
 )
 from mnist_demo.charts import digit_image, probability_figure
-from mnist_demo.session import model_choices, pick_predictor, require_app_frame, t
+from mnist_demo.session import model_picker, require_app_frame, t
 from mnist_demo.uploads import UploadError, image_from_upload
 
 require_app_frame()
 
 st.title(t("draw.title"))
-choices = model_choices()
-choice = st.selectbox(t("draw.model"), list(choices), format_func=lambda k: choices[k], key="draw_model")
-predictor, problem = pick_predictor(choice)
-if predictor is None:
-    st.error(problem)
-    st.stop()
+predictor = model_picker("draw_model")[1]
 st.caption(t("draw.model_info", name=predictor.name,
              scaling=t("train.normalized") if predictor.info.normalize else t("train.raw")))
 

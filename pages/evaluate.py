@@ -4,8 +4,7 @@ from mnist_demo.charts import confusion_figure, digit_image, per_class_figure
 from mnist_demo.session import (
     class_names,
     evaluation,
-    model_choices,
-    pick_predictor,
+    model_picker,
     require_app_frame,
     selected_dataset_name,
     t,
@@ -15,12 +14,7 @@ from mnist_demo.session import (
 require_app_frame()
 
 st.title(t("eval.title"))
-choices = model_choices()
-choice = st.selectbox(t("draw.model"), list(choices), format_func=lambda k: choices[k], key="eval_model")
-predictor, problem = pick_predictor(choice)
-if predictor is None:
-    st.error(problem)
-    st.stop()
+choice, predictor = model_picker("eval_model")
 dataset_name = selected_dataset_name()
 ds, problem = try_dataset(dataset_name)
 if ds is None:
