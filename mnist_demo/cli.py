@@ -30,7 +30,8 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--no-normalize", action="store_true", help="feed raw 0-255 pixels (no / 255)")
     train.add_argument("--dataset", choices=DATASETS, default="mnist")
     train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--augment", action="store_true", help="random shifts, zoom, rotation, stroke thickness")
+    train.add_argument("--augment", action="store_true",
+                       help="rotation, shear, canvas-style framing, stroke thickness, slashed 0 / flagged 1 / crossed 7")
     train.add_argument("--train-limit", type=int, help="train on the first N images only")
     train.add_argument("--test-limit", type=int, help="evaluate on the first N test images only")
     train.add_argument("--out", help="where to save (default: models/<preset>.keras)")
