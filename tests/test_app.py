@@ -34,6 +34,15 @@ def _texts(at) -> str:
     return "\n".join(parts)
 
 
+def _wait_for(at, predicate, seconds: float = 180) -> None:
+    """Rerun the app until `predicate(at)` holds (trainings run in the background meanwhile)."""
+    deadline = time.monotonic() + seconds
+    while not predicate(at):
+        assert time.monotonic() < deadline, _texts(at)
+        time.sleep(0.5)
+        at.run()
+
+
 def _canvas_state(rgba: np.ndarray) -> dict:
     """What streamlit-drawable-canvas sends after a stroke: fabric JSON plus a PNG data URL."""
     buffer = io.BytesIO()
@@ -79,17 +88,9 @@ def test_stop_ends_a_long_run_and_keeps_its_curve():
     at.selectbox(key="preset").set_value("mlp-512x2").run()
     at.slider(key="epochs").set_value(30)
     at.button(key="train_start").click().run()
-    deadline = time.monotonic() + 90
-    while "· training" not in _texts(at) or not at.get("progress"):
-        assert time.monotonic() < deadline, _texts(at)
-        time.sleep(0.5)
-        at.run()
+    _wait_for(at, lambda a: "· training" in _texts(a) and a.get("progress"), 90)
     at.button(key="train_stop").click().run()
-    deadline = time.monotonic() + 60
-    while "· stopped" not in _texts(at):
-        assert time.monotonic() < deadline, _texts(at)
-        time.sleep(0.5)
-        at.run()
+    _wait_for(at, lambda a: "· stopped" in _texts(a), 60)
     assert "Stopped early (stopped by user)" in _texts(at)
     assert not at.button(key="train_start").disabled
 
@@ -167,11 +168,7 @@ def test_saving_from_the_page_checks_names(tmp_path, monkeypatch):
     at.slider(key="epochs").set_value(1)
     at.slider(key="train_images").set_value(1000)
     at.button(key="train_start").click().run()
-    deadline = time.monotonic() + 120
-    while "· finished" not in _texts(at):
-        assert time.monotonic() < deadline, _texts(at)
-        time.sleep(0.5)
-        at.run()
+    _wait_for(at, lambda a: "· finished" in _texts(a), 120)
     for bad, message in [("../x", "may not contain"), ("   ", "the name is empty"), (".hidden", "start with a dot")]:
         at.text_input[0].input(bad)
         [b for b in at.button if b.label == "Save to models/"][0].click().run()

@@ -1,17 +1,8 @@
 """AppTest of the teaching pages: Evaluate, Compare, Data, and the Train page's extras."""
 
-import time
 
 from .conftest import requires_fashion, requires_mnist
-from .test_app import _app, _texts
-
-
-def _wait_for(at, predicate, seconds=180):
-    deadline = time.monotonic() + seconds
-    while not predicate(at):
-        assert time.monotonic() < deadline, _texts(at)
-        time.sleep(0.5)
-        at.run()
+from .test_app import _app, _texts, _wait_for
 
 
 @requires_mnist
