@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, _stop, _wait_healthy, free_port, wait_until_idle
+from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, _stop, _wait_healthy, browser_missing, free_port, wait_until_idle
 
 from .common import PROJECT_ROOT, bench_env
 
@@ -17,18 +17,8 @@ EMPTY_TEXT = "Draw a digit on the canvas: the prediction appears here."
 SAMPLE_IMAGES = '[data-testid="stImage"] img'
 SAMPLE_COUNT = 24
 
-__all__ = ["CANVAS", "EMPTY_TEXT", "SAMPLE_IMAGES", "SAMPLE_COUNT", "app_server", "chromium", "rss_bytes",
+__all__ = ["browser_missing", "CANVAS", "EMPTY_TEXT", "SAMPLE_IMAGES", "SAMPLE_COUNT", "app_server", "chromium", "rss_bytes",
            "wait_until_idle"]
-
-
-def browser_missing() -> str | None:
-    if not Path(CHROMIUM).exists():
-        return f"no {CHROMIUM}"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "playwright is not installed"
-    return None
 
 
 @contextlib.contextmanager

@@ -20,27 +20,12 @@ import statistics
 import time
 from pathlib import Path
 
+from bench.app_server import rss_bytes
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, running_app
 from tests.strokes import ONE, SEVEN
 
 CANVAS = '[class*="st-key-draw_canvas_0"] canvas.upper-canvas'
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"][data-test-connection-state="CONNECTED"]'
-
-
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process and its children, in MB."""
-    total = 0
-    pids = [pid]
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    if children.exists():
-        pids += [int(p) for p in children.read_text().split()]
-    for p in pids:
-        status = Path(f"/proc/{p}/status")
-        if status.exists():
-            for line in status.read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-    return total / 1024
 
 
 async def draw(page, strokes, dx=70, dy=50) -> float:
@@ -105,7 +90,7 @@ async def classroom(url: str, pid: int, students: int, minutes: float) -> dict:
 
         async def sample_memory():
             while time.monotonic() < deadline + 60:
-                stats["rss_mb"].append(rss_mb(pid))
+                stats["rss_mb"].append(rss_bytes(pid) / 2**20)
                 await asyncio.sleep(2)
 
         sampler = asyncio.create_task(sample_memory())

@@ -1,26 +1,15 @@
 import os
-from pathlib import Path
 
 import pytest
 
-from .server import CHROMIUM, CHROMIUM_ARGS, running_app
+from .server import CHROMIUM, CHROMIUM_ARGS, browser_missing, running_app
 
 pytestmark = pytest.mark.browser
 
 
-def _skip_reason() -> str | None:
-    if not Path(CHROMIUM).exists():
-        return f"no {CHROMIUM}: apt-get install chromium (.ci/run does)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "playwright is not installed (pip install -r requirements-dev.txt)"
-    return None
-
-
 @pytest.fixture(scope="package")
 def app_url():
-    reason = _skip_reason()
+    reason = browser_missing()
     if reason:
         pytest.skip(reason)
     with running_app(env={"MNIST_DEMO_MAX_TRAININGS": "2", **os.environ}) as url:
@@ -29,7 +18,7 @@ def app_url():
 
 @pytest.fixture(scope="package")
 def browser():
-    reason = _skip_reason()
+    reason = browser_missing()
     if reason:
         pytest.skip(reason)
     from playwright.sync_api import expect, sync_playwright

@@ -23,6 +23,17 @@ CHROMIUM_ARGS = [
 _last_pid: int | None = None
 
 
+def browser_missing() -> str | None:
+    """Why real-browser work cannot run here, or None when Chromium and Playwright are present."""
+    if not Path(CHROMIUM).exists():
+        return f"no {CHROMIUM}: apt-get install chromium (.ci/run does)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed (pip install -r requirements-dev.txt)"
+    return None
+
+
 def last_started_pid() -> int | None:
     """PID of the server `running_app` started last (for memory measurements)."""
     return _last_pid
