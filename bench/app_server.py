@@ -14,7 +14,7 @@ from .common import PROJECT_ROOT, bench_env
 
 CANVAS = '[class*="st-key-draw_canvas_"] canvas.upper-canvas'
 EMPTY_TEXT = "Draw a digit on the canvas: the prediction appears here."
-SAMPLE_IMAGES = '[data-testid="stImage"] img'
+SAMPLE_IMAGES = 'figure.digit-sample img'
 SAMPLE_COUNT = 24
 
 __all__ = ["browser_missing", "CANVAS", "EMPTY_TEXT", "SAMPLE_IMAGES", "SAMPLE_COUNT", "app_server", "chromium", "rss_bytes",
@@ -22,20 +22,22 @@ __all__ = ["browser_missing", "CANVAS", "EMPTY_TEXT", "SAMPLE_IMAGES", "SAMPLE_C
 
 
 @contextlib.contextmanager
-def app_server(timeout: float = 120):
-    """Start `streamlit run app.py` on loopback; yield (url, process, start time by perf_counter)."""
+def app_server(timeout: float = 120, script: Path | None = None):
+    """Start `streamlit run app.py` (or another `script`) on loopback; yield (url, process,
+    start time by perf_counter)."""
     port = free_port()
+    script = script or PROJECT_ROOT / "app.py"
     started = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+        [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
          "--server.address", "127.0.0.1", "--server.port", str(port),
          "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=PROJECT_ROOT, env=bench_env(), start_new_session=True,
+        cwd=script.parent, env=bench_env(), start_new_session=True,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        if not _wait_healthy(url, proc, timeout):
+        if not _wait_healthy(url, proc, timeout, poll=0.02):
             out = proc.stdout.read().decode(errors="replace")[-2000:] if proc.poll() is not None else "timeout"
             raise RuntimeError(f"the app did not start: {out}")
         yield url, proc, started

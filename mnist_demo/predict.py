@@ -8,9 +8,11 @@ from pathlib import Path
 
 import numpy as np
 
+from . import numpy_model
 from .canvas import Preprocessed, PreprocessOptions, preprocess_canvas
-from .models import model_uses_scaling_layer
-from .storage import ModelInfo, check_model_shapes, load_keras_model, read_info
+from .models import SCALING_LAYER, model_uses_scaling_layer
+from .numpy_model import NumpyModel
+from .storage import ModelInfo, check_model_file, check_model_shapes, load_keras_model, read_info
 
 
 @dataclass(frozen=True)
@@ -28,29 +30,51 @@ class Prediction:
 class Predictor:
     """A loaded model plus what it needs to see: the input shape and the pixel scaling.
 
-    Single predictions call a compiled function directly: `model.predict` costs
-    ~70 ms of set-up per call, which a drawing canvas cannot afford."""
+    Saved files that numpy can run (every model this app builds) run without TensorFlow,
+    through `numpy_model`: a cold server predicts without a multi-second TF import, at ~2 ms
+    a digit. Other models, and runs still in memory, go through a compiled Keras function:
+    `model.predict` costs ~70 ms of set-up per call, which a drawing canvas cannot afford."""
 
     def __init__(self, model, info: ModelInfo | None = None, path: str | os.PathLike | None = None):
-        import tensorflow as tf
-
-        check_model_shapes(model)
         self.model = model
         self.info = info or ModelInfo(name=getattr(model, "name", "model"))
         self.path = Path(path) if path else None
-        self.input_shape = tuple(model.inputs[0].shape[1:])
-        if model_uses_scaling_layer(model):
-            self.input_scale = 1.0
+        if isinstance(model, NumpyModel):
+            self.input_shape = model.input_shape
+            self.scales_inside = SCALING_LAYER in model.layer_names
+            self._call = model
         else:
-            self.input_scale = 1.0 / 255.0 if self.info.normalize else 1.0
-        self._call = tf.function(
-            lambda x: model(x, training=False),
-            input_signature=[tf.TensorSpec((None, *self.input_shape), tf.float32)],
-        )
+            import tensorflow as tf
+
+            check_model_shapes(model)
+            self.input_shape = tuple(model.inputs[0].shape[1:])
+            self.scales_inside = model_uses_scaling_layer(model)
+            self._call = tf.function(
+                lambda x: model(x, training=False),
+                input_signature=[tf.TensorSpec((None, *self.input_shape), tf.float32)],
+            )
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Predictor:
-        return cls(load_keras_model(path), read_info(path), path)
+        """The model in a `.keras` file: read by numpy when it can, else by Keras in safe mode."""
+        path = check_model_file(path)
+        info = read_info(path)
+        try:
+            model = numpy_model.load(path)
+        except numpy_model.Unsupported:
+            model = load_keras_model(path)
+        return cls(model, info, path)
+
+    @property
+    def input_scale(self) -> float:
+        """What pixels are multiplied by before the model: the app's models scale inside."""
+        if self.scales_inside:
+            return 1.0
+        return 1.0 / 255.0 if self.info.normalize else 1.0
+
+    @property
+    def backend(self) -> str:
+        return "numpy" if isinstance(self.model, NumpyModel) else "keras"
 
     @property
     def scaling_text(self) -> str:

@@ -75,21 +75,35 @@ def dataset(name: str):
     return _dataset(name, _data_dir_key())
 
 
+@st.cache_resource(show_spinner=False)
+def _test_split(name: str, data_dir: str):
+    return data.load_test_split(name)
+
+
 def try_dataset(name: str):
     """(dataset, None) or (None, error message) — pages explain rather than crash."""
+    return _explained(dataset, name)
+
+
+def try_test_split(name: str):
+    """((x_test, y_test), None) or (None, error message): all the Home page needs."""
+    return _explained(lambda n: _test_split(n, _data_dir_key()), name)
+
+
+def _explained(load, name: str):
     try:
-        return dataset(name), None
+        return load(name), None
     except data.DataNotFoundError:
         return None, t("data.not_found", name=t(f"dataset.{name}"), env=data.DATA_DIR_ENV, folder=name)
     except data.DataError as e:
         return None, t("data.broken", detail=str(e))
 
 
-def class_names(ds) -> tuple[str, ...]:
+def class_names(dataset_name: str) -> tuple[str, ...]:
     """The data set's class names in the learner's language (digits stay digits)."""
-    if ds.name == "mnist":
-        return ds.class_names
-    return tuple(t(f"class.{ds.name}.{i}") for i in range(ds.num_classes))
+    if dataset_name == "mnist":
+        return data.CLASS_NAMES["mnist"]
+    return tuple(t(f"class.{dataset_name}.{i}") for i in range(len(data.CLASS_NAMES[dataset_name])))
 
 
 @st.cache_resource(show_spinner=False, ttl=60)
@@ -228,7 +242,7 @@ def uploaded_models() -> dict:
 def load_uploaded_model(filename: str, data: bytes, normalize: bool):
     """(name, None) after loading an uploaded .keras file with safe mode, or (None, a message)."""
     from .predict import Predictor
-    from .storage import MAX_MODEL_BYTES, ModelFileError, ModelInfo, load_keras_model
+    from .storage import MAX_MODEL_BYTES, ModelFileError
 
     name = Path(filename).name
     if len(data) > MAX_MODEL_BYTES:
@@ -239,12 +253,13 @@ def load_uploaded_model(filename: str, data: bytes, normalize: bool):
         path = Path(tmp) / "upload.keras"
         path.write_bytes(data)
         try:
-            model = load_keras_model(path)
+            predictor = Predictor.load(path)
         except ModelFileError as e:
             values = {**e.values, "name": name}
             return None, t("upload_model.bad", error=t(f"model_error.{e.key}", **values))
     stem = Path(name).stem
-    uploaded_models()[stem] = Predictor(model, ModelInfo(name=stem, normalize=normalize))
+    predictor.info.name, predictor.info.normalize, predictor.path = stem, normalize, None
+    uploaded_models()[stem] = predictor
     return stem, None
 
 

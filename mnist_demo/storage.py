@@ -167,8 +167,8 @@ def read_info(model_path: str | os.PathLike) -> ModelInfo:
     return ModelInfo.from_dict(data, path.stem)
 
 
-def load_keras_model(path: str | os.PathLike):
-    """Load with Keras' safe mode (no Lambda or arbitrary code) and check it classifies 28x28 images into 10."""
+def check_model_file(path: str | os.PathLike) -> Path:
+    """`path`, if it names an existing `.keras` file of an acceptable size; else ModelFileError."""
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(f"{path.name}: no such model file", "missing", name=path.name)
@@ -177,6 +177,12 @@ def load_keras_model(path: str | os.PathLike):
                              limit=MAX_MODEL_BYTES // 2**20)
     if path.suffix != ".keras":
         raise ModelFileError(f"{path.name}: not a .keras file", "not_keras", name=path.name)
+    return path
+
+
+def load_keras_model(path: str | os.PathLike):
+    """Load with Keras' safe mode (no Lambda or arbitrary code) and check it classifies 28x28 images into 10."""
+    path = check_model_file(path)
     import keras
 
     try:

@@ -13,7 +13,7 @@ ds, problem = try_dataset(dataset_name)
 if ds is None:
     st.error(t("data.no_data", problem=problem))
     st.stop()
-names = class_names(ds)
+names = class_names(ds.name)
 
 st.markdown(t("data.intro", train=f"{len(ds.x_train):,}", test=f"{len(ds.x_test):,}"))
 train_counts = np.bincount(ds.y_train, minlength=ds.num_classes)

@@ -20,7 +20,7 @@ ds, problem = try_dataset(dataset_name)
 if ds is None:
     st.error(t("eval.no_data", problem=problem))
     st.stop()
-names = class_names(ds)
+names = class_names(ds.name)
 if predictor.info.dataset != dataset_name:
     st.warning(t("eval.other_dataset", trained=t(f"dataset.{predictor.info.dataset}"),
                  chosen=t(f"dataset.{dataset_name}")))

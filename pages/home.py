@@ -1,8 +1,15 @@
 import numpy as np
 import streamlit as st
 
-from mnist_demo.charts import digit_image
-from mnist_demo.session import available_datasets, class_names, require_app_frame, selected_dataset_name, t, try_dataset
+from mnist_demo.charts import digit_gallery_html
+from mnist_demo.session import (
+    available_datasets,
+    class_names,
+    require_app_frame,
+    selected_dataset_name,
+    t,
+    try_test_split,
+)
 
 require_app_frame()
 
@@ -17,17 +24,15 @@ for name, source in available_datasets().items():
         st.markdown(t("home.dataset_missing", name=t(f"dataset.{name}")))
 
 name = selected_dataset_name()
-ds, problem = try_dataset(name)
+split, problem = try_test_split(name)
 st.subheader(t("home.samples", name=t(f"dataset.{name}")))
-if ds is None:
+if split is None:
     st.warning(problem)
 else:
-    names = class_names(ds)
-    picks = np.random.default_rng(0).choice(len(ds.x_train), 24, replace=False)
-    columns = st.columns(12)
-    for i, index in enumerate(picks):
-        with columns[i % 12]:
-            st.image(digit_image(ds.x_train[index], 3), caption=names[ds.y_train[index]])
+    images, labels = split
+    names = class_names(name)
+    picks = np.random.default_rng(0).choice(len(images), 24, replace=False)
+    st.markdown(digit_gallery_html(images[picks], [names[labels[i]] for i in picks]), unsafe_allow_html=True)
 
 st.subheader(t("home.next"))
 st.page_link("pages/train.py", label=t("home.link_train"), icon=":material/model_training:")

@@ -53,6 +53,22 @@ def test_reads_raw_and_gzipped_idx_folders(tmp_path, monkeypatch, gz):
     assert ds.x_train.shape == (60000, 28, 28) and ds.source == str(tmp_path / "mnist")
 
 
+def test_test_split_alone_skips_the_training_set(tmp_path, monkeypatch):
+    folder = _write_folder(tmp_path / "mnist", gz=True)
+    (folder / "train-images-idx3-ubyte.gz").write_bytes(b"not read")  # would fail if it were
+    monkeypatch.setenv(data.DATA_DIR_ENV, str(tmp_path))
+    x_test, y_test = data.load_test_split("mnist")
+    assert x_test.shape == (10000, 28, 28) and y_test.shape == (10000,) and not x_test.flags.writeable
+    assert np.array_equal(x_test, data.read_idx_images(folder / "t10k-images-idx3-ubyte.gz"))
+    with pytest.raises(DataError):
+        load_dataset("mnist")
+
+
+def test_test_split_of_a_loaded_dataset_is_the_same_array(mnist):
+    x_test, y_test = data.load_test_split("mnist")
+    assert x_test is mnist.x_test and y_test is mnist.y_test
+
+
 def test_reads_keras_npz_layout(tmp_path, monkeypatch):
     rng = np.random.default_rng(1)
     np.savez(

@@ -71,7 +71,7 @@ def running_app(env: dict | None = None, attempts: int = 3, timeout: float = 60)
     raise RuntimeError(f"the app did not start: {last_error}")
 
 
-def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float) -> bool:
+def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float, poll: float = 0.2) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -82,7 +82,7 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float) -> bool:
                     return True
         except OSError:
             pass
-        time.sleep(0.2)
+        time.sleep(poll)
     return False
 
 

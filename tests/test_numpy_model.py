@@ -1,0 +1,149 @@
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from mnist_demo import numpy_model
+from mnist_demo.models import PRESETS, build_model
+from mnist_demo.predict import Predictor
+from mnist_demo.storage import ModelFileError, default_model_path
+
+from .conftest import ROOT
+
+
+def _with_moved_batch_norm_statistics(model, seed: int = 0):
+    """Fresh batch-norm layers have mean 0 and variance 1, which hides a wrong formula."""
+    import keras
+
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.set_weights([w + rng.random(w.shape, np.float32) for w in layer.get_weights()])
+    return model
+
+
+@pytest.mark.parametrize("normalize", [True, False])
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_every_preset_runs_in_numpy_exactly_like_keras(name, normalize, mnist, tmp_path):
+    import keras
+
+    keras.utils.set_random_seed(1)
+    model = _with_moved_batch_norm_statistics(build_model(PRESETS[name], normalize=normalize))
+    model.save(tmp_path / "m.keras")
+    x = mnist.x_test[:32].astype(np.float32)
+    expected = np.asarray(model(x, training=False))
+    got = numpy_model.load(tmp_path / "m.keras")(x)
+    assert got.shape == (32, 10)
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_shipped_model_gives_the_same_predictions_in_numpy_and_keras(mnist):
+    from mnist_demo.storage import load_keras_model
+
+    x = mnist.x_test[:300].astype(np.float32)
+    got = numpy_model.load(default_model_path())(x)
+    expected = load_keras_model(default_model_path()).predict(x, verbose=0)
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+    assert np.array_equal(got.argmax(1), expected.argmax(1))
+
+
+def test_predicting_with_the_shipped_model_never_imports_tensorflow():
+    """What makes the Draw page fast on a cold server: no TensorFlow import on its path."""
+    code = (
+        "import sys, numpy as np\n"
+        "from mnist_demo.predict import Predictor\n"
+        "from mnist_demo.storage import default_model_path\n"
+        "from mnist_demo.render import render_strokes\n"
+        "from tests.strokes import SEVEN\n"
+        "p = Predictor.load(default_model_path())\n"
+        "rgba = render_strokes(SEVEN, size=280, stroke_width=18, fraction=0.6)\n"
+        "print(p.backend, p.predict_canvas(rgba).digit, 'tensorflow' in sys.modules, 'keras' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["numpy", "7", "False", "False"]
+
+
+def _keras_file(tmp_path, build):
+    import keras
+
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((28, 28), name="pixels")
+    model = keras.Model(inputs, build(keras, inputs))
+    path = tmp_path / "other.keras"
+    model.save(path)
+    return model, path
+
+
+def _strided(keras, x):
+    x = keras.layers.Reshape((28, 28, 1))(x)
+    x = keras.layers.Conv2D(4, 3, strides=2, activation="relu")(x)
+    return keras.layers.Dense(10, activation="softmax")(keras.layers.Flatten()(x))
+
+
+def _branched(keras, x):
+    flat = keras.layers.Flatten()(x)
+    return keras.layers.Dense(10, activation="softmax")(keras.layers.Add()([flat, flat]))
+
+
+def _average_pooled(keras, x):
+    x = keras.layers.Reshape((28, 28, 1))(x)
+    x = keras.layers.AveragePooling2D(2)(keras.layers.Conv2D(4, 3, activation="relu")(x))
+    return keras.layers.Dense(10, activation="softmax")(keras.layers.Flatten()(x))
+
+
+@pytest.mark.parametrize("build", [_strided, _branched, _average_pooled])
+def test_models_numpy_cannot_run_are_left_to_keras(build, tmp_path, mnist):
+    model, path = _keras_file(tmp_path, build)
+    with pytest.raises(numpy_model.Unsupported):
+        numpy_model.load(path)
+    predictor = Predictor.load(path)
+    assert predictor.backend == "keras"
+    x = mnist.x_test[:8]
+    np.testing.assert_allclose(predictor.predict_images(x), model.predict(x / 255.0, verbose=0), atol=1e-5)
+
+
+def test_a_lambda_layer_is_still_refused_by_safe_mode(tmp_path):
+    import keras
+
+    inputs = keras.Input((28, 28))
+    x = keras.layers.Lambda(lambda t: t * 2.0)(keras.layers.Flatten()(inputs))
+    model = keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(x))
+    model.save(tmp_path / "lambda.keras")
+    with pytest.raises(numpy_model.Unsupported):
+        numpy_model.load(tmp_path / "lambda.keras")
+    with pytest.raises(ModelFileError) as refused:
+        Predictor.load(tmp_path / "lambda.keras")
+    assert refused.value.key == "unsafe"
+
+
+def test_damaged_weights_fall_through_to_keras_error(tmp_path):
+    import zipfile
+
+    source = zipfile.ZipFile(default_model_path())
+    with zipfile.ZipFile(tmp_path / "damaged.keras", "w") as out:
+        for item in source.namelist():
+            data = source.read(item)
+            out.writestr(item, data[: len(data) // 2] if item.endswith(".h5") else data)
+    with pytest.raises(numpy_model.Unsupported):
+        numpy_model.load(tmp_path / "damaged.keras")
+    with pytest.raises(ModelFileError) as broken:
+        Predictor.load(tmp_path / "damaged.keras")
+    assert broken.value.key == "invalid"
+
+
+def test_convolution_and_pooling_match_their_definitions():
+    rng = np.random.default_rng(0)
+    x = rng.random((2, 6, 5, 3), np.float32)
+    kernel = rng.random((3, 3, 3, 4), np.float32)
+    padded = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))
+    naive = np.zeros((2, 6, 5, 4), np.float32)
+    for r in range(6):
+        for c in range(5):
+            naive[:, r, c] = np.einsum("nhwc,hwcf->nf", padded[:, r : r + 3, c : c + 3], kernel)
+    np.testing.assert_allclose(numpy_model.conv2d(x, kernel, "same"), naive, rtol=1e-5)
+    np.testing.assert_allclose(numpy_model.conv2d(x, kernel, "valid"), naive[:, 1:-1, 1:-1], rtol=1e-5)
+    pooled = numpy_model.max_pool(x, (2, 2), (2, 2))
+    assert pooled.shape == (2, 3, 2, 3)
+    assert pooled[1, 2, 1, 2] == x[1, 4:6, 2:4, 2].max()
