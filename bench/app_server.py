@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import contextlib
-import subprocess
-import sys
+import tempfile
 import time
 from pathlib import Path
 
-from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, _stop, _wait_healthy, browser_missing, free_port, wait_until_idle
+from tests.e2e.server import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    _stop,
+    _wait_healthy,
+    browser_missing,
+    free_port,
+    log_tail,
+    start_streamlit,
+    wait_until_idle,
+)
 
 from .common import PROJECT_ROOT, bench_env
 
@@ -26,23 +35,16 @@ def app_server(timeout: float = 120, script: Path | None = None):
     """Start `streamlit run app.py` (or another `script`) on loopback; yield (url, process,
     start time by perf_counter)."""
     port = free_port()
-    script = script or PROJECT_ROOT / "app.py"
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port),
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=script.parent, env=bench_env(), start_new_session=True,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
     url = f"http://127.0.0.1:{port}"
-    try:
-        if not _wait_healthy(url, proc, timeout, poll=0.02):
-            out = proc.stdout.read().decode(errors="replace")[-2000:] if proc.poll() is not None else "timeout"
-            raise RuntimeError(f"the app did not start: {out}")
-        yield url, proc, started
-    finally:
-        _stop(proc)
+    with tempfile.TemporaryFile() as log:
+        started = time.perf_counter()
+        proc = start_streamlit(script or PROJECT_ROOT / "app.py", port, bench_env(), log)
+        try:
+            if not _wait_healthy(url, proc, timeout, poll=0.02):
+                raise RuntimeError(f"the app did not start: {log_tail(proc, log)}")
+            yield url, proc, started
+        finally:
+            _stop(proc)
 
 
 @contextlib.contextmanager

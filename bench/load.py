@@ -1,35 +1,124 @@
-"""A classroom on one server: N real browser sessions at once, for a bounded time, on loopback only.
+"""A classroom on one server: N students at once, for a bounded time, on loopback only.
 
-    python -m bench.load [--students 10] [--minutes 3] [--json PATH]
+    python -m bench.load [--students 10] [--browsers 2] [--minutes 4] [--think 2] [--json PATH]
 
-Each student opens the app in its own browser context, starts a training (the server
-trains at most MNIST_DEMO_MAX_TRAININGS at once, the rest queue), then draws digits,
-waits for each prediction, and switches pages until time is up; at the end every
-student stops its training if it still runs. Printed: crashes (exceptions shown or
-connections lost), prediction latency (mouse-up -> prediction shown) p50/p95 while
-trainings run, trainings finished / stopped / failed, and the server's RSS.
+Every student opens the Train page, trains the default MLP for one epoch on all 60,000
+images (the server trains MNIST_DEMO_MAX_TRAININGS at a time, the rest queue), then until
+time is up: opens Draw, draws a 7 or a 1, waits for the prediction, visits another page,
+pausing `--think` seconds between actions. At the end each student stops its training if
+it still runs and waits until the Train page says finished or stopped.
+
+`--browsers` students are real Chromium tabs drawing with the mouse; the others are
+`bench.ws_session` clients, which speak the browser's websocket protocol without rendering
+anything (10 tabs on 2 cores would measure the tabs, not the server). Reported: crashes
+(exceptions on a page, sessions the server dropped, harness errors), prediction latency
+p50/p95 for each kind of student over the whole run and while a training was running
+(browser: mouse-up to the prediction shown; websocket: canvas value sent to the prediction
+received), each training's outcome, and the server's peak RSS and CPU.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
+import io
 import json
+import os
+import random
 import re
 import statistics
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from bench.app_server import rss_bytes
+from bench.common import percentile
+from bench.ws_session import StreamlitSession, json_value, slider_value
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, running_app
 from tests.strokes import ONE, SEVEN
 
 CANVAS = '[class*="st-key-draw_canvas_0"] canvas.upper-canvas'
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"][data-test-connection-state="CONNECTED"]'
+PREDICTION = r"^## Prediction: \d"
+STARTED = r"· (training|waiting in the queue)$"
+OUTCOME = r"· (finished|stopped|failed)$"
+SIDEBAR_TRAINING = r": epoch \d+/\d+$"
+OTHER_PAGES = ("home", "data", "evaluate")
 
 
-async def draw(page, strokes, dx=70, dy=50) -> float:
-    """Draw on the canvas; seconds from the last mouse-up to the prediction being shown."""
+@dataclass
+class Student:
+    number: int
+    kind: str
+    latencies: list[tuple[float, float]] = field(default_factory=list)  # (when, seconds)
+    crashes: list[str] = field(default_factory=list)
+    outcome: str | None = None
+    step: str = "start"
+    training_seen: list[float] = field(default_factory=list)  # times the sidebar said "epoch x/y"
+
+
+def canvas_json(strokes, rng: np.random.Generator) -> str:
+    """What streamlit-drawable-canvas sends after a stroke: fabric JSON plus the PNG data URL of
+    the digit drawn at a random size and place on the canvas."""
+    from PIL import Image
+
+    from mnist_demo.render import render_strokes
+
+    rgba = render_strokes(strokes, fraction=rng.uniform(0.45, 0.7), rng=rng)
+    buffer = io.BytesIO()
+    Image.fromarray(rgba, "RGBA").save(buffer, format="PNG")
+    url = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    return json.dumps({"drawing": {"raw": {"version": "7.4.0", "objects": []}, "data": url}, "backgroundFit": None})
+
+
+async def ws_student(url: str, student: Student, deadline: float, think: float) -> None:
+    rng = np.random.default_rng(student.number)
+    session = StreamlitSession(url)
+    try:
+        student.step = "open Train"
+        await session.open("train")
+        await session.wait_for_widget("train_start")
+        student.step = "start a training"
+        sent = await session.rerun(set_values={"epochs": slider_value(1)}, triggers=("train_start",))
+        await session.wait_for(STARTED, after=sent, timeout=120)
+        round_ = 0
+        while time.monotonic() < deadline:
+            await asyncio.sleep(think)
+            student.step = "open Draw"
+            await session.goto("draw")
+            await session.wait_for_widget("draw_canvas_0", timeout=120)
+            await asyncio.sleep(think)
+            student.step = "predict"
+            drawing = canvas_json(SEVEN if round_ % 2 == 0 else ONE, rng)
+            sent = await session.rerun(set_values={"draw_canvas_0": json_value(drawing)})
+            shown = await session.wait_for(PREDICTION, after=sent, timeout=120)
+            student.latencies.append((sent, shown - sent))
+            student.step = f"open {OTHER_PAGES[round_ % 3]}"
+            await session.goto(OTHER_PAGES[round_ % 3])
+            round_ += 1
+        student.step = "stop the training"
+        await session.goto("train")
+        await session.wait_for_widget("train_stop", timeout=120)
+        sent = await session.rerun(triggers=("train_stop",))
+        found = await session.wait_for(OUTCOME, after=sent, timeout=180)
+        text = next(t for at, t in session.seen.texts if at == found and re.search(OUTCOME, t))
+        student.outcome = re.search(OUTCOME, text).group(1)
+    except Exception as e:
+        last = [text[:50] for _, text in session.seen.texts[-3:]]
+        student.crashes.append(f"{student.step}: {type(e).__name__}: {str(e)[:160]} (last texts: {last})")
+    finally:
+        student.crashes += [f"exception shown: {m[:160]}" for m in session.seen.exceptions]
+        if session.closed_by_server and not student.crashes:
+            student.crashes.append("the server closed the session")
+        student.training_seen = [at for at, text in session.seen.texts if re.search(SIDEBAR_TRAINING, text)]
+        await session.close()
+
+
+async def browser_draw(page, strokes, dx: int, dy: int) -> float:
+    """Draw with the mouse; seconds from the last mouse-up to the prediction being shown."""
     canvas = page.locator(CANVAS)
     await canvas.hover(position={"x": 10, "y": 200})
     box = await canvas.bounding_box()
@@ -41,95 +130,157 @@ async def draw(page, strokes, dx=70, dy=50) -> float:
             await page.mouse.move(box["x"] + x + dx, box["y"] + y + dy, steps=4)
         await page.mouse.up()
     released = time.monotonic()
-    await page.get_by_role("heading", name=re.compile(r"^Prediction: \d$")).wait_for(timeout=60_000)
+    await page.get_by_role("heading", name=re.compile(r"^Prediction: \d$")).wait_for(timeout=120_000)
     return time.monotonic() - released
 
 
-async def student(browser, url: str, number: int, deadline: float, stats: dict) -> None:
+async def navigate(page, path: str) -> None:
+    """Follow the sidebar link, as a student does: a new page load would be a new session."""
+    await page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=path.capitalize(), exact=True).click()
+    await page.wait_for_url(re.compile(r"/(home)?$" if path == "home" else f"/{path}$"))
+    await page.wait_for_selector(IDLE)
+
+
+async def browser_student(browser, url: str, student: Student, deadline: float, think: float) -> None:
+    rng = random.Random(student.number)
     context = await browser.new_context(viewport={"width": 1300, "height": 900}, locale="en-US")
     page = await context.new_page()
     page.set_default_timeout(120_000)
-    page.on("websocket", lambda ws: ws.on("close", lambda _: stats["socket_closes"].append(number)))
+    closed = []
+    page.on("websocket", lambda ws: ws.on("close", lambda _: closed.append(time.monotonic())))
     try:
+        student.step = "open Train"
         await page.goto(f"{url}/train")
+        await page.wait_for_selector(IDLE)
+        student.step = "start a training"
+        await page.locator('.st-key-epochs input[type="range"]').focus()
+        await page.keyboard.press("Home")  # 1 epoch, as the websocket students set it
         await page.wait_for_selector(IDLE)
         await page.locator(".st-key-train_start button").click()
-        await page.get_by_text(re.compile(r"· (training|waiting in the queue)$")).first.wait_for()
+        await page.get_by_text(re.compile(STARTED)).first.wait_for()
         round_ = 0
         while time.monotonic() < deadline:
-            await page.goto(f"{url}/draw")
-            await page.wait_for_selector(IDLE)
+            await asyncio.sleep(think)
+            student.step = "open Draw"
+            await navigate(page, "draw")
             await page.locator(CANVAS).wait_for()
-            stats["latencies"].append(await draw(page, SEVEN if round_ % 2 == 0 else ONE))
+            await asyncio.sleep(think)
+            student.step = "predict"
+            started = time.monotonic()
+            seconds = await browser_draw(page, SEVEN if round_ % 2 == 0 else ONE, rng.randint(40, 100), rng.randint(20, 80))
+            student.latencies.append((started, seconds))
             if await page.locator('[data-testid="stException"]').count():
-                stats["crashes"].append(f"student {number}: exception on Draw")
-            await page.goto(f"{url}/{('home', 'data', 'evaluate')[round_ % 3]}")
-            await page.wait_for_selector(IDLE)
+                student.crashes.append("exception shown on Draw")
+            student.step = f"open {OTHER_PAGES[round_ % 3]}"
+            await navigate(page, OTHER_PAGES[round_ % 3])
             round_ += 1
-        await page.goto(f"{url}/train")
-        await page.wait_for_selector(IDLE)
+        student.step = "stop the training"
+        await navigate(page, "train")
         stop = page.locator(".st-key-train_stop button")
         if await stop.is_enabled():
             await stop.click()
-        outcome = page.get_by_text(re.compile(r"· (finished|stopped|failed)$")).first
-        await outcome.wait_for(timeout=120_000)
-        stats["outcomes"].append((await outcome.inner_text()).rsplit("· ", 1)[1])
-    except Exception as e:  # reported as a crash of this student's session
-        stats["crashes"].append(f"student {number}: {type(e).__name__}: {str(e).splitlines()[0][:160]}")
+        outcome = page.get_by_text(re.compile(OUTCOME)).first
+        await outcome.wait_for(timeout=180_000)
+        student.outcome = re.search(OUTCOME, await outcome.inner_text()).group(1)
+    except Exception as e:
+        student.crashes.append(f"{student.step}: {type(e).__name__}: {str(e).splitlines()[0][:160]}")
+        if os.environ.get("BENCH_LOAD_SCREENSHOTS"):
+            await page.screenshot(path=f"{os.environ['BENCH_LOAD_SCREENSHOTS']}/student-{student.number}.png", full_page=True)
     finally:
         await context.close()
 
 
-async def classroom(url: str, pid: int, students: int, minutes: float) -> dict:
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def classroom(url: str, pid: int, students: int, browsers: int, minutes: float, think: float) -> dict:
     from playwright.async_api import async_playwright
 
-    stats = {"latencies": [], "crashes": [], "outcomes": [], "socket_closes": [], "rss_mb": []}
     deadline = time.monotonic() + minutes * 60
+    people = [Student(i, "browser" if i < browsers else "websocket") for i in range(students)]
+    rss, started, cpu0 = [], time.monotonic(), cpu_seconds(pid)
+
+    async def sample_memory():
+        while True:
+            rss.append(rss_bytes(pid) / 2**20)
+            await asyncio.sleep(2)
+
+    sampler = asyncio.create_task(sample_memory())
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS) if browsers else None
+        await asyncio.gather(*(
+            browser_student(browser, url, s, deadline, think) if s.kind == "browser"
+            else ws_student(url, s, deadline, think)
+            for s in people
+        ))
+        if browser is not None:
+            await browser.close()
+    sampler.cancel()
+    elapsed = time.monotonic() - started
+    return {"people": people, "rss_mb": rss, "cpu_percent": 100 * (cpu_seconds(pid) - cpu0) / elapsed,
+            "elapsed_s": elapsed}
 
-        async def sample_memory():
-            while time.monotonic() < deadline + 60:
-                stats["rss_mb"].append(rss_bytes(pid) / 2**20)
-                await asyncio.sleep(2)
 
-        sampler = asyncio.create_task(sample_memory())
-        await asyncio.gather(*(student(browser, url, i, deadline, stats) for i in range(students)))
-        sampler.cancel()
-        await browser.close()
-    return stats
+def training_windows(people: list[Student], gap: float = 5.0) -> list[tuple[float, float]]:
+    """When some training ran: the sidebar says "epoch x/y" every second while one does."""
+    times = sorted(t for s in people for t in s.training_seen)
+    windows = []
+    for t in times:
+        if windows and t - windows[-1][1] <= gap:
+            windows[-1][1] = t
+        else:
+            windows.append([t, t])
+    return [(a, b) for a, b in windows]
 
 
-def summary(stats: dict, students: int, minutes: float) -> dict:
-    lat = sorted(stats["latencies"])
-    pct = (lambda q: lat[min(len(lat) - 1, int(q * len(lat)))]) if lat else (lambda q: float("nan"))
-    outcomes = {k: stats["outcomes"].count(k) for k in ("finished", "stopped", "failed")}
+def latency_summary(samples: list[float]) -> dict:
+    if not samples:
+        return {"count": 0}
+    return {"count": len(samples), "p50_s": round(statistics.median(samples), 3),
+            "p95_s": round(percentile(samples, 95), 3), "max_s": round(max(samples), 3)}
+
+
+def summary(run: dict, args) -> dict:
+    people, windows = run["people"], training_windows(run["people"])
+
+    def during_training(when: float) -> bool:
+        return any(a <= when <= b for a, b in windows)
+
+    latencies = {}
+    for kind in ("browser", "websocket"):
+        samples = [(w, s) for p in people if p.kind == kind for w, s in p.latencies]
+        latencies[kind] = latency_summary([s for _, s in samples])
+        latencies[f"{kind}, while training"] = latency_summary([s for w, s in samples if during_training(w)])
+    outcomes = [p.outcome or "unknown" for p in people]
     return {
-        "students": students,
-        "minutes": minutes,
-        "crashes": len(stats["crashes"]),
-        "crash_details": stats["crashes"],
-        "predictions": len(lat),
-        "prediction_p50_s": round(statistics.median(lat), 3) if lat else None,
-        "prediction_p95_s": round(pct(0.95), 3) if lat else None,
-        "trainings": outcomes,
-        "server_rss_mb_max": round(max(stats["rss_mb"]), 1) if stats["rss_mb"] else None,
+        "students": args.students, "browsers": args.browsers, "minutes": args.minutes, "think_s": args.think,
+        "crashes": sum(len(p.crashes) for p in people),
+        "crash_details": [f"student {p.number} ({p.kind}): {c}" for p in people for c in p.crashes],
+        "predictions": latencies,
+        "trainings": {k: outcomes.count(k) for k in sorted(set(outcomes))},
+        "training_seconds_observed": round(sum(b - a for a, b in windows), 1),
+        "server_rss_mb_max": round(max(run["rss_mb"]), 1) if run["rss_mb"] else None,
+        "server_cpu_percent": round(run["cpu_percent"], 1),
+        "wall_seconds": round(run["elapsed_s"], 1),
     }
 
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=10)
-    parser.add_argument("--minutes", type=float, default=3.0)
+    parser.add_argument("--browsers", type=int, default=2, help="how many of the students are real Chromium tabs")
+    parser.add_argument("--minutes", type=float, default=4.0)
+    parser.add_argument("--think", type=float, default=2.0, help="seconds a student pauses between actions")
     parser.add_argument("--json")
     args = parser.parse_args(argv)
     with running_app() as url:
         from tests.e2e.server import last_started_pid
 
-        stats = asyncio.run(classroom(url, last_started_pid(), args.students, args.minutes))
-    result = summary(stats, args.students, args.minutes)
-    for key, value in result.items():
-        print(f"{key}: {value}")
+        run = asyncio.run(classroom(url, last_started_pid(), args.students, args.browsers, args.minutes, args.think))
+    result = summary(run, args)
+    print(json.dumps(result, indent=2))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2))
     return result

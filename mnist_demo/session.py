@@ -326,13 +326,24 @@ def pick_predictor(choice: str):
         return None, t("models.broken", error=t(f"model_error.{e.key}", **e.values))
 
 
-def evaluation(choice: str, predictor, dataset_name: str):
-    """The model's evaluation on the test set, computed once per model and data set in this session."""
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _file_evaluation(path: str, mtime: float, dataset_name: str, data_dir: str):
     from .evaluate import evaluate
 
+    ds = dataset(dataset_name)
+    return evaluate(predictor_from_file(path, mtime), ds.x_test, ds.y_test)
+
+
+def evaluation(choice: str, predictor, dataset_name: str):
+    """The model's evaluation on the test set. A model file's is computed once per process and
+    shared: a class opening Evaluate together must not run 30 identical 10,000-image passes.
+    A model that lives in this session (a run, an upload) is evaluated once per session."""
+    from .evaluate import evaluate
+
+    if predictor.path is not None and predictor.path.exists():
+        return _file_evaluation(str(predictor.path), predictor.path.stat().st_mtime, dataset_name, _data_dir_key())
     cache = st.session_state.setdefault("evaluations", {})
-    version = predictor.path.stat().st_mtime if predictor.path and predictor.path.exists() else id(predictor)
-    key = (choice, version, dataset_name)
+    key = (choice, id(predictor), dataset_name)
     if key not in cache:
         ds = dataset(dataset_name)
         cache[key] = evaluate(predictor, ds.x_test, ds.y_test)

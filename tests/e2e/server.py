@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -45,29 +46,41 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def start_streamlit(script: Path, port: int, env: dict, log) -> subprocess.Popen:
+    """`streamlit run script` on loopback, its output into `log`: a file, not a pipe, since
+    nobody reads it while the server runs and a full pipe would block the server's next write."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port),
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        cwd=script.parent, env=env, start_new_session=True, stdout=log, stderr=subprocess.STDOUT,
+    )
+
+
+def log_tail(proc: subprocess.Popen, log) -> str:
+    if proc.poll() is None:
+        return "timeout"
+    log.seek(0)
+    return log.read().decode(errors="replace")[-2000:]
+
+
 @contextlib.contextmanager
 def running_app(env: dict | None = None, attempts: int = 3, timeout: float = 60):
     """Yield the base URL of a freshly started `streamlit run app.py`; stop it afterwards."""
+    global _last_pid
     last_error = ""
     for _ in range(attempts):
         port = free_port()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.address", "127.0.0.1", "--server.port", str(port),
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env={**os.environ, **(env or {})}, start_new_session=True,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        global _last_pid
-        _last_pid = proc.pid
-        try:
-            if _wait_healthy(url, proc, timeout):
-                yield url
-                return
-            last_error = proc.stdout.read().decode(errors="replace")[-2000:] if proc.poll() is not None else "timeout"
-        finally:
-            _stop(proc)
+        with tempfile.TemporaryFile() as log:
+            proc = start_streamlit(ROOT / "app.py", port, {**os.environ, **(env or {})}, log)
+            _last_pid = proc.pid
+            try:
+                if _wait_healthy(f"http://127.0.0.1:{port}", proc, timeout):
+                    yield f"http://127.0.0.1:{port}"
+                    return
+                last_error = log_tail(proc, log)
+            finally:
+                _stop(proc)
     raise RuntimeError(f"the app did not start: {last_error}")
 
 
