@@ -30,13 +30,19 @@ with st.sidebar:
     )
 
 
-@st.fragment(run_every=1.0)
+@st.fragment(run_every=1.0 if active_run() is not None else None)
 def training_status():
-    """Every page shows the session's training, and keeps it alive while the tab is open."""
+    """Every page shows the session's training, and keeps it alive while the tab is open.
+
+    It polls only while a training is queued or running (an idle class costs the server
+    nothing), and reruns the page once when it ends, so the page can show the result."""
     touch_runs()
     entry = active_run()
     if entry is None:
+        if st.session_state.pop("status_polling", False):
+            st.rerun()
         return
+    st.session_state.status_polling = True
     snap = entry.run.snapshot()
     if snap.state == "queued":
         st.caption(t("sidebar.queued", label=entry.label, place=snap.queue_position or 1))

@@ -1,26 +1,41 @@
 """Server memory with many sessions: VmRSS of the streamlit process and its children
-(/proc/<pid>/status) with 1 browser session on the Home page (sample digits shown, so the
-data set is loaded), then with 10. Figure: RSS with 10 sessions; reference: with 1.
+(/proc/<pid>/status) with 1 browser session, then with 10. Each session opens Home, follows
+the sidebar to Train (the full data set is loaded) and to Draw, and draws a 7 (the model is
+loaded and predicts). Figure: RSS with 10 sessions; reference: with 1.
 """
 
 from __future__ import annotations
 
+import re
 import time
+
+from tests.strokes import SEVEN
 
 from . import app_server as srv
 from .common import result
 
-FIGURE = "server RSS with 10 sessions (Home page)"
+FIGURE = "server RSS with 10 sessions (Home, Train, Draw with a prediction)"
 TARGET = "<= 1.5 GB; < 30 MB per extra session"
 SESSIONS = 10
 MB = 1024 * 1024
 
 
-def open_home(browser, url):
+def open_session(browser, url):
+    """A tab that has been through Home, Train and Draw, kept open (its session stays alive)."""
+    from tests.e2e.server import draw_strokes
+
     context, page = srv.new_page(browser)
     page.goto(url)
     page.locator(srv.SAMPLE_IMAGES).nth(srv.SAMPLE_COUNT - 1).wait_for(state="visible", timeout=120_000)
-    srv.wait_until_idle(page)
+    for title in ("Train", "Draw"):
+        page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title, exact=True).click()
+        page.wait_for_url(re.compile(f"/{title.lower()}$"))
+        srv.wait_until_idle(page)
+    page.get_by_role("heading", name="Train a model").wait_for(state="detached", timeout=60_000)
+    canvas = page.locator(srv.CANVAS)
+    canvas.wait_for(state="visible", timeout=120_000)
+    draw_strokes(page, canvas, [[(x + 70, y + 50) for x, y in stroke] for stroke in SEVEN])
+    page.get_by_role("heading", name="Prediction: 7", exact=True).wait_for(state="visible", timeout=120_000)
     return context
 
 
@@ -39,9 +54,9 @@ def run(quick: bool = False) -> dict:
         raise RuntimeError(missing)
     sessions = 3 if quick else SESSIONS
     with srv.chromium() as browser, srv.app_server() as (url, proc, _started):
-        contexts = [open_home(browser, url)]
+        contexts = [open_session(browser, url)]
         one = settled_rss(proc.pid)
-        contexts += [open_home(browser, url) for _ in range(sessions - 1)]
+        contexts += [open_session(browser, url) for _ in range(sessions - 1)]
         many = settled_rss(proc.pid)
         for context in contexts:
             context.close()

@@ -5,7 +5,7 @@ server (in a classroom every student brings their own CPU). This client speaks w
 browser speaks, and nothing else: it opens `/_stcore/stream`, sends `BackMsg.rerun_script`
 with the page and the widget states the browser would send (widget ids are learnt from the
 elements the server renders, values use the same fields), repeats every `st.fragment`
-auto-rerun at the interval the server asks for (as the browser's timers do, kept for the fragments the last whole run registered), and reads the
+auto-rerun at the interval the server asks for (as the browser's timers do), and reads the
 `ForwardMsg`s that come back. `tests/e2e/test_ws_session.py` checks it against a real
 browser: same widget ids and value kinds on the wire, same prediction on the page.
 """
@@ -49,7 +49,6 @@ class StreamlitSession:
         self.sent: list[BackMsg] = []
         self.closed_by_server = False
         self._auto_reruns: dict[str, float] = {}
-        self._registered_this_run: dict[str, float] = {}
         self._changed = asyncio.Condition()
         self._socket = None
         self._tasks: list[asyncio.Task] = []
@@ -149,7 +148,8 @@ class StreamlitSession:
     def _handle(self, message: ForwardMsg, at: float) -> None:
         kind = message.WhichOneof("type")
         if kind == "new_session":
-            self._registered_this_run = {}
+            if not message.metadata.run.fragment_ids:  # a whole run: its fragments register anew
+                self._auto_reruns.clear()
         elif kind == "navigation":
             # Only the first run, asked for by page name, says which page that is; later ones
             # may still be an interrupted run of the page we just left.
@@ -157,15 +157,12 @@ class StreamlitSession:
             for page in message.navigation.app_pages:
                 self.pages[page.url_pathname] = page.page_script_hash
         elif kind == "auto_rerun":
-            self._registered_this_run[message.auto_rerun.fragment_id] = message.auto_rerun.interval
             self._auto_reruns[message.auto_rerun.fragment_id] = message.auto_rerun.interval
         elif kind == "stop_auto_rerun":
             for fragment_id in message.stop_auto_rerun.fragment_ids:
                 self._auto_reruns.pop(fragment_id, None)
         elif kind == "script_finished":
             self.seen.runs_finished += 1
-            if message.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:  # a whole run: its timers only
-                self._auto_reruns = dict(self._registered_this_run)
         elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
             element = message.delta.new_element
             name = element.WhichOneof("type")
@@ -179,18 +176,21 @@ class StreamlitSession:
                 self.seen.texts.append((at, getattr(proto, TEXT_FIELDS[name])))
 
     async def _auto_rerun_loop(self) -> None:
-        """The browser's fragment timers: each registered fragment reruns at its interval."""
-        due: dict[str, float] = {}
+        """The browser's fragment timers (`setInterval`): each registered fragment reruns at its
+        interval, whether or not a run is in progress; a re-registration with the same
+        interval keeps the timer, a whole run or a page change clears them all."""
+        due: dict[tuple[str, float], float] = {}
         while True:
             await asyncio.sleep(0.05)
             now = time.monotonic()
-            for fragment_id, interval in list(self._auto_reruns.items()):
-                due.setdefault(fragment_id, now + interval)
-                if now >= due[fragment_id]:
-                    due[fragment_id] = now + interval
-                    await self.rerun(fragment_id=fragment_id)
-            for stale in set(due) - set(self._auto_reruns):
+            timers = set(self._auto_reruns.items())
+            for stale in set(due) - timers:
                 del due[stale]
+            for timer in timers:
+                due.setdefault(timer, now + timer[1])
+                if now >= due[timer]:
+                    due[timer] = now + timer[1]
+                    await self.rerun(fragment_id=timer[0])
 
 
 def slider_value(value: float) -> WidgetState:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import atexit
 import collections
+import contextlib
 import math
 import os
 import threading
 import time
 import weakref
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from .data import Dataset, one_hot
 from .models import ModelSpec, build_model, compile_model
@@ -26,6 +28,7 @@ QUEUED, RUNNING, STOPPING, STOPPED, FINISHED, FAILED = (
 DONE_STATES = (STOPPED, FINISHED, FAILED)
 SMOOTHING = 0.9
 MAX_TRAININGS_ENV = "MNIST_DEMO_MAX_TRAININGS"
+TRAINING_NICE_ENV = "MNIST_DEMO_TRAINING_NICE"
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,38 @@ class ProgressRecord:
             return self._snap.state
 
 
+def training_niceness() -> int:
+    """How much lower than the pages trainings run (Linux nice, 0-19; default 10).
+
+    A training keeps every core busy. At the same priority, a student's click waits for
+    its share behind TensorFlow's threads; at nice 10 the scheduler gives page requests
+    about nine tenths of the CPU whenever they want it, and trainings take the rest."""
+    value = os.environ.get(TRAINING_NICE_ENV, "").strip()
+    return min(19, int(value)) if value.isdigit() else 10
+
+
+def lower_training_priority() -> None:
+    """Renice the calling thread and TensorFlow's compute threads (they are created once per
+    process, by whichever thread used TF first, and inherit its priority)."""
+    if not hasattr(os, "setpriority"):
+        return
+    nice = training_niceness()
+    for tid in [threading.get_native_id(), *_tensorflow_thread_ids()]:
+        with contextlib.suppress(OSError):  # the thread ended meanwhile, or the platform refuses
+            if os.getpriority(os.PRIO_PROCESS, tid) < nice:
+                os.setpriority(os.PRIO_PROCESS, tid, nice)
+
+
+def _tensorflow_thread_ids() -> list[int]:
+    ids = []
+    with contextlib.suppress(OSError):
+        for task in Path("/proc/self/task").iterdir():
+            with contextlib.suppress(OSError):
+                if (task / "comm").read_text().startswith("tf_"):
+                    ids.append(int(task.name))
+    return ids
+
+
 def default_max_trainings() -> int:
     value = os.environ.get(MAX_TRAININGS_ENV, "").strip()
     if value.isdigit() and int(value) > 0:
@@ -137,10 +172,16 @@ class TrainingQueue:
         self._running: set[int] = set()
         self._waiting: collections.deque[int] = collections.deque()
 
+    def enter(self, ticket: int) -> None:
+        """Take a place in the line now: the order of the clicks, not of the threads' start-up."""
+        with self._cond:
+            if ticket not in self._waiting:
+                self._waiting.append(ticket)
+
     def acquire(self, ticket: int, should_give_up, on_position=None, poll: float = 0.2) -> bool:
         """Block until `ticket` may train (True) or `should_give_up()` says stop (False)."""
+        self.enter(ticket)
         with self._cond:
-            self._waiting.append(ticket)
             try:
                 while True:
                     if self._waiting[0] == ticket and len(self._running) < self.max_running:
@@ -260,6 +301,7 @@ class TrainingRun:
         # package tree at once (TF pulls in pandas, and so does plotly) can see half-made modules.
         import keras  # noqa: F401
         self._thread = threading.Thread(target=self._main, name=f"training-{self.ticket}", daemon=True)
+        self.queue.enter(self.ticket)
         _live_runs.add(self)
         self._thread.start()
         return self
@@ -296,6 +338,7 @@ class TrainingRun:
         return False
 
     def _main(self) -> None:
+        lower_training_priority()
         self.record.update(state=QUEUED)
         if not self.queue.acquire(self.ticket, self._should_stop, lambda pos: self.record.update(queue_position=pos)):
             self.record.update(state=STOPPED, queue_position=None)
@@ -397,6 +440,7 @@ def _progress_callback(run: TrainingRun, validation_data):
             self.epochs_total = snap.epochs_total
 
         def on_train_begin(self, logs=None):
+            lower_training_priority()  # TF's compute threads exist by now
             self.started = time.monotonic()
             self.window.append((self.started, 0))
 

@@ -1,3 +1,4 @@
+import os
 import threading
 import time
 
@@ -157,3 +158,35 @@ def test_record_is_safe_to_read_from_many_threads(mnist):
     for t in readers:
         t.join()
     assert errors == []
+
+
+def test_trainings_run_below_the_pages_priority():
+    """TensorFlow's compute threads and the run's thread are reniced; the caller is not."""
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    code = (
+        "import os, threading\n"
+        "from mnist_demo.data import load_dataset\n"
+        "from mnist_demo.models import preset\n"
+        "from mnist_demo.training import RunConfig, TrainingQueue, TrainingRun, _tensorflow_thread_ids\n"
+        "niceness = {}\n"
+        "class Run(TrainingRun):\n"
+        "    def _train(self):\n"
+        "        niceness['run'] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())\n"
+        "        super()._train()\n"
+        "run = Run(preset('mlp-64'), load_dataset('mnist'), RunConfig(train_limit=1000, test_limit=200),\n"
+        "          queue=TrainingQueue(1)).start()\n"
+        "run.join()\n"
+        "tf = [os.getpriority(os.PRIO_PROCESS, t) for t in _tensorflow_thread_ids()]\n"
+        "print(run.snapshot().state, niceness['run'], min(tf), len(tf) > 0, os.getpriority(os.PRIO_PROCESS, 0))\n"
+    )
+    env = {**os.environ, "MNIST_DEMO_TRAINING_NICE": "7"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    state, run_nice, tf_nice, has_tf_threads, main_nice = out.stdout.split()
+    assert state == "finished" and has_tf_threads == "True"
+    assert int(run_nice) == 7 and int(tf_nice) == 7
+    assert int(main_nice) == os.getpriority(os.PRIO_PROCESS, 0)  # the page's thread keeps its priority
