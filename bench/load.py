@@ -255,6 +255,7 @@ def summary(run: dict, args) -> dict:
         latencies[f"{kind}, while training"] = latency_summary([s for w, s in samples if during_training(w)])
     outcomes = [p.outcome or "unknown" for p in people]
     return {
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"), "cpus": os.cpu_count(),
         "students": args.students, "browsers": args.browsers, "minutes": args.minutes, "think_s": args.think,
         "crashes": sum(len(p.crashes) for p in people),
         "crash_details": [f"student {p.number} ({p.kind}): {c}" for p in people for c in p.crashes],

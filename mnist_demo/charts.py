@@ -84,8 +84,9 @@ def digit_gallery_html(images, captions, size: int = 56) -> str:
     script bundle, so the Home page is complete as soon as its text is."""
     figures = "".join(
         f'<figure class="digit-sample" style="margin:0;text-align:center">'
-        f'<img src="{png_data_url(image)}" width="{size}" height="{size}" alt="{html.escape(str(caption))}" '
-        f'style="image-rendering:pixelated;display:block">'
+        f'<img src="{png_data_url(digit_image(image, max(1, size // 28)))}" width="{size}" height="{size}" '
+        f'alt="{html.escape(str(caption))}" '
+        f'style="width:{size}px;height:{size}px;image-rendering:pixelated;display:block">'
         f'<figcaption style="font-size:0.8rem">{html.escape(str(caption))}</figcaption></figure>'
         for image, caption in zip(images, captions)
     )

@@ -47,10 +47,10 @@ def _page_shot(page, url: str, name: str, lang: str, path: Path) -> Path:
     def text(key, **values):
         return translate(key, lang, **values)
 
-    page.goto(f"{url}/{name}")
+    page.goto(url if name == "home" else f"{url}/{name}")  # the default page lives at "/"
     wait_until_idle(page)
     if name == "home":
-        expect(page.get_by_test_id("stImage").first).to_be_visible()
+        expect(page.locator("figure.digit-sample img").last).to_be_visible()
     elif name == "train":
         page.locator(".st-key-train_start button").click()
         epoch_4 = text("train.progress", epoch=4, epochs=20, rate="", elapsed="", eta="").split(" · ")[0]
