@@ -128,16 +128,17 @@ def _idx_folder_complete(folder: Path) -> bool:
 
 def load_idx_folder(folder: str | os.PathLike) -> tuple[np.ndarray, ...]:
     """(x_train, y_train, x_test, y_test) from a folder with the four IDX files, raw or gzipped."""
-    folder = Path(folder)
-    arrays = []
-    for split, count in SPLIT_SIZES.items():
-        images = _find_idx(folder, f"{split}-images-idx3-ubyte")
-        labels = _find_idx(folder, f"{split}-labels-idx1-ubyte")
-        if images is None or labels is None:
-            raise DataError(f"{folder}: missing {split}-images-idx3-ubyte[.gz] or {split}-labels-idx1-ubyte[.gz]")
-        arrays.append(read_idx_images(images, count))
-        arrays.append(read_idx_labels(labels, count))
-    return tuple(arrays)
+    return (*_read_idx_split(Path(folder), "train"), *_read_idx_split(Path(folder), "t10k"))
+
+
+def _read_idx_split(folder: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
+    """(images, labels) of one split ("train" or "t10k") of an IDX folder."""
+    images = _find_idx(folder, f"{split}-images-idx3-ubyte")
+    labels = _find_idx(folder, f"{split}-labels-idx1-ubyte")
+    if images is None or labels is None:
+        raise DataError(f"{folder}: missing {split}-images-idx3-ubyte[.gz] or {split}-labels-idx1-ubyte[.gz]")
+    count = SPLIT_SIZES[split]
+    return read_idx_images(images, count), read_idx_labels(labels, count)
 
 
 def load_npz(path: str | os.PathLike) -> tuple[np.ndarray, ...]:
@@ -271,9 +272,7 @@ def load_test_split(name: str = "mnist") -> tuple[np.ndarray, np.ndarray]:
     if local is None or local[0] != "idx":
         ds = load_dataset(name)
         return ds.x_test, ds.y_test
-    count = SPLIT_SIZES["t10k"]
-    images = read_idx_images(_find_idx(local[1], "t10k-images-idx3-ubyte"), count)
-    labels = read_idx_labels(_find_idx(local[1], "t10k-labels-idx1-ubyte"), count)
+    images, labels = _read_idx_split(local[1], "t10k")
     return _read_only(images), _read_only(labels)
 
 
