@@ -94,7 +94,7 @@ async def ws_student(url: str, student: Student, deadline: float, think: float) 
             student.step = "predict"
             drawing = canvas_json(SEVEN if round_ % 2 == 0 else ONE, rng)
             sent = await session.rerun(set_values={"draw_canvas_0": json_value(drawing)})
-            shown = await session.wait_for(PREDICTION, after=sent, timeout=120)
+            shown, _ = await session.wait_for(PREDICTION, after=sent, timeout=120)
             student.latencies.append((sent, shown - sent))
             student.step = f"open {OTHER_PAGES[round_ % 3]}"
             await session.goto(OTHER_PAGES[round_ % 3])
@@ -103,8 +103,7 @@ async def ws_student(url: str, student: Student, deadline: float, think: float) 
         await session.goto("train")
         await session.wait_for_widget("train_stop", timeout=120)
         sent = await session.rerun(triggers=("train_stop",))
-        found = await session.wait_for(OUTCOME, after=sent, timeout=180)
-        text = next(t for at, t in session.seen.texts if at == found and re.search(OUTCOME, t))
+        _, text = await session.wait_for(OUTCOME, after=sent, timeout=180)
         student.outcome = re.search(OUTCOME, text).group(1)
     except Exception as e:
         last = [text[:50] for _, text in session.seen.texts[-3:]]

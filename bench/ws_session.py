@@ -112,12 +112,12 @@ class StreamlitSession:
         except KeyError:
             raise KeyError(f"no widget with key {key!r} on page {self.page!r} yet") from None
 
-    async def wait_for(self, pattern: str, after: float = 0.0, timeout: float = 60.0) -> float:
-        """The arrival time of the first text matching `pattern` (a regex) that came after `after`."""
+    async def wait_for(self, pattern: str, after: float = 0.0, timeout: float = 60.0) -> tuple[float, str]:
+        """(arrival time, text) of the first text matching `pattern` (a regex) that came after `after`."""
         regex = re.compile(pattern)
 
         def found():
-            return next((at for at, text in self.seen.texts if at >= after and regex.search(text)), None)
+            return next(((at, text) for at, text in self.seen.texts if at >= after and regex.search(text)), None)
 
         async with self._changed:
             await asyncio.wait_for(self._changed.wait_for(lambda: found() is not None or self.closed_by_server),
