@@ -1,10 +1,6 @@
-"""Plotly figures for the pages: training curves, probabilities, digit grids."""
+"""Plotly figures for the pages: training curves, probabilities, confusion and per-class charts."""
 
 from __future__ import annotations
-
-import base64
-import html
-import io
 
 import numpy as np
 import plotly.graph_objects as go
@@ -62,35 +58,6 @@ def probability_figure(probabilities: np.ndarray, class_names, labels: dict[str,
         xaxis=dict(type="category", title=labels["class"]),
     )
     return fig
-
-
-def digit_image(image: np.ndarray, scale: int = 8) -> np.ndarray:
-    """A small grey image blown up with hard pixel edges, for display."""
-    return np.kron(np.asarray(image, dtype=np.uint8), np.ones((scale, scale), np.uint8))
-
-
-def png_data_url(image: np.ndarray) -> str:
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.fromarray(np.asarray(image, dtype=np.uint8)).save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
-
-
-def digit_gallery_html(images, captions, size: int = 56) -> str:
-    """Digits with captions as one HTML block, the pixels inlined.
-
-    One block instead of an `st.image` per digit: no request per picture and no extra
-    script bundle, so the Home page is complete as soon as its text is."""
-    figures = "".join(
-        f'<figure class="digit-sample" style="margin:0;text-align:center">'
-        f'<img src="{png_data_url(digit_image(image, max(1, size // 28)))}" width="{size}" height="{size}" '
-        f'alt="{html.escape(str(caption))}" '
-        f'style="width:{size}px;height:{size}px;image-rendering:pixelated;display:block">'
-        f'<figcaption style="font-size:0.8rem">{html.escape(str(caption))}</figcaption></figure>'
-        for image, caption in zip(images, captions)
-    )
-    return f'<div style="display:flex;flex-wrap:wrap;gap:0.75rem">{figures}</div>'
 
 
 def confusion_figure(confusion: np.ndarray, class_names, labels: dict[str, str]) -> go.Figure:

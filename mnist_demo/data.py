@@ -59,18 +59,22 @@ def _open(path: Path):
     return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
 
 
-def _read_bytes(path: Path) -> bytes:
+def _read_bytes(path: Path, size: int = -1) -> bytes:
+    """The file's bytes (decompressed), or only its first `size` of them."""
     try:
         with _open(path) as f:
-            return f.read()
+            return f.read(size)
     except (OSError, EOFError, gzip.BadGzipFile) as e:
         raise DataError(f"{path}: cannot be read ({e})") from e
 
 
-def read_idx_images(path: str | os.PathLike, expected_count: int | None = None) -> np.ndarray:
-    """Read an IDX3 image file into a uint8 array (N, 28, 28), checking header and size."""
+def read_idx_images(path: str | os.PathLike, expected_count: int | None = None, limit: int | None = None) -> np.ndarray:
+    """Read an IDX3 image file into a uint8 array (N, 28, 28), checking header and size.
+
+    With `limit`, only the first `limit` images are read (and decompressed): the file's
+    length beyond them is not checked."""
     path = Path(path)
-    raw = _read_bytes(path)
+    raw = _read_bytes(path, -1 if limit is None else 16 + limit * 28 * 28)
     if len(raw) < 16:
         raise DataError(f"{path}: too short for an IDX image header ({len(raw)} bytes)")
     magic, count, rows, cols = struct.unpack(">IIII", raw[:16])
@@ -82,18 +86,19 @@ def read_idx_images(path: str | os.PathLike, expected_count: int | None = None) 
         raise DataError(f"{path}: images are {rows}x{cols}, expected 28x28")
     if expected_count is not None and count != expected_count:
         raise DataError(f"{path}: header says {count} images, expected {expected_count}")
-    expected_bytes = 16 + count * rows * cols
+    expected_bytes = 16 + (count if limit is None else min(count, limit)) * rows * cols
     if len(raw) != expected_bytes:
         raise DataError(
             f"{path}: truncated or padded: {len(raw)} bytes, header promises {expected_bytes}"
         )
-    return np.frombuffer(raw, dtype=np.uint8, offset=16).reshape(count, rows, cols)
+    return np.frombuffer(raw, dtype=np.uint8, offset=16).reshape(-1, rows, cols)
 
 
-def read_idx_labels(path: str | os.PathLike, expected_count: int | None = None) -> np.ndarray:
-    """Read an IDX1 label file into a uint8 array (N,), checking header, size and range 0-9."""
+def read_idx_labels(path: str | os.PathLike, expected_count: int | None = None, limit: int | None = None) -> np.ndarray:
+    """Read an IDX1 label file into a uint8 array (N,), checking header, size and range 0-9
+    (with `limit`, of the first `limit` labels only)."""
     path = Path(path)
-    raw = _read_bytes(path)
+    raw = _read_bytes(path, -1 if limit is None else 8 + limit)
     if len(raw) < 8:
         raise DataError(f"{path}: too short for an IDX label header ({len(raw)} bytes)")
     magic, count = struct.unpack(">II", raw[:8])
@@ -103,8 +108,9 @@ def read_idx_labels(path: str | os.PathLike, expected_count: int | None = None) 
         )
     if expected_count is not None and count != expected_count:
         raise DataError(f"{path}: header says {count} labels, expected {expected_count}")
-    if len(raw) != 8 + count:
-        raise DataError(f"{path}: truncated or padded: {len(raw)} bytes, header promises {8 + count}")
+    expected_bytes = 8 + (count if limit is None else min(count, limit))
+    if len(raw) != expected_bytes:
+        raise DataError(f"{path}: truncated or padded: {len(raw)} bytes, header promises {expected_bytes}")
     labels = np.frombuffer(raw, dtype=np.uint8, offset=8)
     if labels.size and labels.max() > 9:
         raise DataError(f"{path}: label {int(labels.max())} is out of the range 0-9")
@@ -131,14 +137,14 @@ def load_idx_folder(folder: str | os.PathLike) -> tuple[np.ndarray, ...]:
     return (*_read_idx_split(Path(folder), "train"), *_read_idx_split(Path(folder), "t10k"))
 
 
-def _read_idx_split(folder: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
-    """(images, labels) of one split ("train" or "t10k") of an IDX folder."""
+def _read_idx_split(folder: Path, split: str, limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(images, labels) of one split ("train" or "t10k") of an IDX folder, or its first `limit`."""
     images = _find_idx(folder, f"{split}-images-idx3-ubyte")
     labels = _find_idx(folder, f"{split}-labels-idx1-ubyte")
     if images is None or labels is None:
         raise DataError(f"{folder}: missing {split}-images-idx3-ubyte[.gz] or {split}-labels-idx1-ubyte[.gz]")
     count = SPLIT_SIZES[split]
-    return read_idx_images(images, count), read_idx_labels(labels, count)
+    return read_idx_images(images, count, limit), read_idx_labels(labels, count, limit)
 
 
 def load_npz(path: str | os.PathLike) -> tuple[np.ndarray, ...]:
@@ -258,22 +264,22 @@ def _load_uncached(name: str, allow_download: bool) -> Dataset:
     return Dataset(name, x_train, y_train, x_test, y_test, CLASS_NAMES[name], source)
 
 
-def load_test_split(name: str = "mnist") -> tuple[np.ndarray, np.ndarray]:
-    """(x_test, y_test) of `name`, without reading the training set when it is not loaded yet.
+def load_test_sample(name: str = "mnist", count: int = 24) -> tuple[np.ndarray, np.ndarray]:
+    """The first `count` test images and labels of `name`, reading no more than that when the
+    data set is not loaded yet.
 
-    The Home page only shows a few digits: decompressing the 10,000 test images takes a
-    few milliseconds, the 60,000 training images a quarter of a second on a cold server."""
+    The Home page shows a few digits on a server that has just started: decompressing
+    the 10,000 test images would take longer than the rest of the page."""
     _check_name(name)
     with _cache_lock:
         loaded = _cache.get((name, os.environ.get(DATA_DIR_ENV)))
-    if loaded is not None:
-        return loaded.x_test, loaded.y_test
-    local = find_local_source(name)
-    if local is None or local[0] != "idx":
-        ds = load_dataset(name)
-        return ds.x_test, ds.y_test
-    images, labels = _read_idx_split(local[1], "t10k")
-    return _read_only(images), _read_only(labels)
+    if loaded is None:
+        local = find_local_source(name)
+        if local is not None and local[0] == "idx":
+            images, labels = _read_idx_split(local[1], "t10k", limit=count)
+            return _read_only(images), _read_only(labels)
+        loaded = load_dataset(name)
+    return loaded.x_test[:count], loaded.y_test[:count]
 
 
 def available_datasets() -> dict[str, str | None]:

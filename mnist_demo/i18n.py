@@ -37,7 +37,7 @@ CATALOG: dict[str, dict[str, str]] = {
             "- **{name}**: not found locally. Set `MNIST_DEMO_DATA_DIR` to a folder with its IDX files, "
             "or run the app once with internet access and Keras downloads it."
         ),
-        "home.samples": "Samples from {name}",
+        "home.samples": "The first {count} test images of {name}",
         "home.next": "Where to go next",
         "home.link_train": "Train a model and watch it learn",
         "home.link_draw": "Draw a digit and let a model read it",

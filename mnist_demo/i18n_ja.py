@@ -44,7 +44,7 @@ JA: dict[str, str] = {
         "- **{name}**: このマシンに見つかりません。IDX ファイルのあるフォルダを `MNIST_DEMO_DATA_DIR` に指定するか、"
         "インターネットに接続した状態で一度アプリを起動すると Keras がダウンロードします。"
     ),
-    "home.samples": "{name} のサンプル",
+    "home.samples": "{name} のテスト画像 (最初の {count} 枚)",
     "home.next": "次に進む",
     "home.link_train": "モデルを学習させて、学ぶ様子を見る",
     "home.link_draw": "数字を手書きして、モデルに読ませる",

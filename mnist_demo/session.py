@@ -76,8 +76,8 @@ def dataset(name: str):
 
 
 @st.cache_resource(show_spinner=False)
-def _test_split(name: str, data_dir: str):
-    return data.load_test_split(name)
+def _test_sample(name: str, count: int, data_dir: str):
+    return data.load_test_sample(name, count)
 
 
 def try_dataset(name: str):
@@ -85,9 +85,10 @@ def try_dataset(name: str):
     return _explained(dataset, name)
 
 
-def try_test_split(name: str):
-    """((x_test, y_test), None) or (None, error message): all the Home page needs."""
-    return _explained(lambda n: _test_split(n, _data_dir_key()), name)
+def try_test_sample(name: str, count: int):
+    """((images, labels), None) with the first `count` test digits, or (None, error message):
+    all the Home page needs."""
+    return _explained(lambda n: _test_sample(n, count, _data_dir_key()), name)
 
 
 def _explained(load, name: str):

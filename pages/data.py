@@ -1,8 +1,9 @@
 import numpy as np
 import streamlit as st
 
-from mnist_demo.charts import class_count_figure, digit_image, pixel_figure
+from mnist_demo.charts import class_count_figure, pixel_figure
 from mnist_demo.data import one_hot
+from mnist_demo.images import digit_image
 from mnist_demo.session import class_names, require_app_frame, selected_dataset_name, t, try_dataset
 
 require_app_frame()

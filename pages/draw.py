@@ -9,7 +9,8 @@ from mnist_demo.canvas import (
     PreprocessOptions,
     canvas_problem,
 )
-from mnist_demo.charts import digit_image, probability_figure
+from mnist_demo.charts import probability_figure
+from mnist_demo.images import digit_image
 from mnist_demo.session import model_picker, require_app_frame, t
 from mnist_demo.uploads import UploadError, image_from_upload
 

@@ -1,6 +1,7 @@
 import streamlit as st
 
-from mnist_demo.charts import confusion_figure, digit_image, per_class_figure
+from mnist_demo.charts import confusion_figure, per_class_figure
+from mnist_demo.images import digit_image
 from mnist_demo.session import (
     class_names,
     evaluation,

@@ -1,15 +1,16 @@
-import numpy as np
 import streamlit as st
 
-from mnist_demo.charts import digit_gallery_html
+from mnist_demo.images import digit_gallery_html
 from mnist_demo.session import (
     available_datasets,
     class_names,
     require_app_frame,
     selected_dataset_name,
     t,
-    try_test_split,
+    try_test_sample,
 )
+
+SAMPLE_COUNT = 24
 
 require_app_frame()
 
@@ -24,15 +25,14 @@ for name, source in available_datasets().items():
         st.markdown(t("home.dataset_missing", name=t(f"dataset.{name}")))
 
 name = selected_dataset_name()
-split, problem = try_test_split(name)
-st.subheader(t("home.samples", name=t(f"dataset.{name}")))
-if split is None:
+sample, problem = try_test_sample(name, SAMPLE_COUNT)
+st.subheader(t("home.samples", name=t(f"dataset.{name}"), count=SAMPLE_COUNT))
+if sample is None:
     st.warning(problem)
 else:
-    images, labels = split
+    images, labels = sample
     names = class_names(name)
-    picks = np.random.default_rng(0).choice(len(images), 24, replace=False)
-    st.markdown(digit_gallery_html(images[picks], [names[labels[i]] for i in picks]), unsafe_allow_html=True)
+    st.html(digit_gallery_html(images, [names[label] for label in labels]))
 
 st.subheader(t("home.next"))
 st.page_link("pages/train.py", label=t("home.link_train"), icon=":material/model_training:")

@@ -58,7 +58,7 @@ def test_home_lists_data_sets_and_samples():
     assert at.title[0].value == "Learn deep learning with handwritten digits"
     text = _texts(at)
     assert "**MNIST digits**: ready" in text
-    gallery = next(m.value for m in at.markdown if "digit-sample" in m.value)
+    gallery = next(h.proto.body for h in at.get("html") if "digit-sample" in h.proto.body)
     assert gallery.count('class="digit-sample"') == 24 and gallery.count("data:image/png;base64,") == 24
     captions = re.findall(r"<figcaption[^>]*>(\d)</figcaption>", gallery)
     assert len(captions) == 24 and len(set(captions)) >= 8  # real labels, from several classes

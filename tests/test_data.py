@@ -53,20 +53,42 @@ def test_reads_raw_and_gzipped_idx_folders(tmp_path, monkeypatch, gz):
     assert ds.x_train.shape == (60000, 28, 28) and ds.source == str(tmp_path / "mnist")
 
 
-def test_test_split_alone_skips_the_training_set(tmp_path, monkeypatch):
-    folder = _write_folder(tmp_path / "mnist", gz=True)
-    (folder / "train-images-idx3-ubyte.gz").write_bytes(b"not read")  # would fail if it were
+@pytest.mark.parametrize("gz", [True, False])
+def test_test_sample_reads_only_its_digits(tmp_path, monkeypatch, gz):
+    folder = _write_folder(tmp_path / "mnist", gz=gz)
+    suffix = ".gz" if gz else ""
+    (folder / f"train-images-idx3-ubyte{suffix}").write_bytes(b"not read")  # would fail if it were
+    test_images = folder / f"t10k-images-idx3-ubyte{suffix}"
+    whole = data.read_idx_images(test_images)
+    whole_labels = data.read_idx_labels(folder / f"t10k-labels-idx1-ubyte{suffix}")
+    if not gz:  # the rest of the file is never read: chop it off
+        test_images.write_bytes(test_images.read_bytes()[:16 + 30 * 784])
     monkeypatch.setenv(data.DATA_DIR_ENV, str(tmp_path))
-    x_test, y_test = data.load_test_split("mnist")
-    assert x_test.shape == (10000, 28, 28) and y_test.shape == (10000,) and not x_test.flags.writeable
-    assert np.array_equal(x_test, data.read_idx_images(folder / "t10k-images-idx3-ubyte.gz"))
+    images, labels = data.load_test_sample("mnist", 24)
+    assert images.shape == (24, 28, 28) and labels.shape == (24,) and not images.flags.writeable
+    assert np.array_equal(images, whole[:24]) and np.array_equal(labels, whole_labels[:24])
     with pytest.raises(DataError):
         load_dataset("mnist")
 
 
-def test_test_split_of_a_loaded_dataset_is_the_same_array(mnist):
-    x_test, y_test = data.load_test_split("mnist")
-    assert x_test is mnist.x_test and y_test is mnist.y_test
+def test_test_sample_of_a_loaded_dataset_is_a_view_of_it(mnist):
+    images, labels = data.load_test_sample("mnist", 10)
+    assert np.shares_memory(images, mnist.x_test) and list(labels) == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
+
+
+def test_a_limited_read_still_checks_the_header_and_the_digits_it_needs(tmp_path):
+    path = write_idx_images(tmp_path / "i-idx3-ubyte.gz", np.zeros((5, 28, 28)), gz=True)
+    assert read_idx_images(path, limit=3).shape == (3, 28, 28)
+    assert read_idx_images(path, limit=50).shape == (5, 28, 28)  # asks for more than there are
+    with pytest.raises(DataError, match="header says 5 images, expected 10000"):
+        read_idx_images(path, 10000, limit=3)
+    path.write_bytes(gzip.compress(gzip.decompress(path.read_bytes())[:16 + 784 + 100]))
+    with pytest.raises(DataError, match="truncated"):
+        read_idx_images(path, limit=3)
+    labels = write_idx_labels(tmp_path / "l-idx1-ubyte", np.array([1, 2, 12, 3]))
+    assert list(read_idx_labels(labels, limit=2)) == [1, 2]
+    with pytest.raises(DataError, match="out of the range"):
+        read_idx_labels(labels, limit=3)
 
 
 def test_reads_keras_npz_layout(tmp_path, monkeypatch):
