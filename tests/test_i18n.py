@@ -167,7 +167,7 @@ def test_train_page_follows_the_browser_and_the_switch():
     at.switch_page("pages/train.py")
     at.run()
     assert at.title[0].value == "モデルを学習させる" and at.session_state["lang"] == "ja"
-    switch = at.segmented_control(key="lang")
+    switch = at.radio(key="lang")
     assert switch.value == "ja" and switch.label == JA["sidebar.language"]
     switch.set_value("en").run()
     assert at.title[0].value == EN["train.title"]

@@ -58,7 +58,7 @@ def test_data_page_shows_pixels_and_one_hot():
 @requires_fashion
 def test_data_page_works_for_fashion_mnist():
     at = _app("pages/data.py")
-    at.selectbox(key="dataset").set_value("fashion-mnist").run()
+    at.radio(key="dataset").set_value("fashion-mnist").run()
     assert at.title[0].value == "Look at the data: Fashion-MNIST"
     assert "Ankle boot" in at.dataframe[0].value.columns
 
