@@ -27,7 +27,7 @@ SAMPLE_IMAGES = 'figure.digit-sample img'
 SAMPLE_COUNT = 24
 
 __all__ = ["browser_missing", "CANVAS", "EMPTY_TEXT", "SAMPLE_IMAGES", "SAMPLE_COUNT", "app_server", "chromium", "rss_bytes",
-           "wait_until_idle"]
+           "shown_at", "stamp_when_shown", "wait_until_idle"]
 
 
 @contextlib.contextmanager
@@ -65,6 +65,30 @@ def new_page(browser):
     page = context.new_page()
     page.set_default_timeout(120_000)
     return context, page
+
+
+SHOWN_PROBE = """predicate => {
+  const stamp = () => {
+    if (window.__shownAt === undefined && predicate()) window.__shownAt = performance.timeOrigin + performance.now();
+  };
+  new MutationObserver(stamp).observe(document, {subtree: true, childList: true, attributes: true});
+  document.addEventListener('load', stamp, true);
+}"""
+
+
+def stamp_when_shown(page, predicate: str) -> None:
+    """From the next page load on, stamp the moment the JS expression `predicate` first holds.
+
+    The page stamps itself on every DOM change and image load, so the time is when the
+    browser showed it, not when a Playwright poll happened to look (that lags by up to
+    half a second)."""
+    page.add_init_script(f"({SHOWN_PROBE})(() => ({predicate}))")
+
+
+def shown_at(page, timeout_ms: float = 120_000) -> float:
+    """Wall-clock time (as `time.time()`) of the stamp set up by `stamp_when_shown`."""
+    page.wait_for_function("() => window.__shownAt !== undefined", timeout=timeout_ms)
+    return page.evaluate("window.__shownAt") / 1000
 
 
 def _children(pid: int) -> list[int]:
