@@ -1,15 +1,23 @@
-"""The frame of the MNIST demo: page config, the shared sidebar, and navigation."""
+"""The frame of the MNIST demo: page config, the shared sidebar, and navigation.
+
+The frame sends its part of the page before it imports `mnist_demo.session` (and with it
+numpy): the first visitor of a fresh server gets the sidebar drawn while Python imports."""
 
 import streamlit as st
 
-from mnist_demo import data, i18n
-from mnist_demo.session import active_run, keep_keras_state_across_reruns, t, touch_runs
-
-keep_keras_state_across_reruns()
+from mnist_demo import i18n
+from mnist_demo.datasets import DATASETS, PROPER_NAMES
 
 st.session_state.setdefault("lang", i18n.language_for_locale(st.context.locale))
+st.session_state.setdefault("dataset", DATASETS[0])
+
+
+def t(key: str, **values) -> str:
+    """`session.t`, which the frame cannot import yet."""
+    return i18n.translate(key, st.session_state.lang, **values)
+
+
 st.set_page_config(page_title=t("app.title"), page_icon=":material/draw:", layout="wide")
-st.session_state.setdefault("dataset", "mnist")
 
 pages = [
     st.Page("pages/home.py", title=t("nav.home"), icon=":material/home:", default=True, url_path="home"),
@@ -21,15 +29,22 @@ pages = [
 ]
 navigation = st.navigation(pages)
 
-with st.sidebar:
-    # Radios, not segmented controls: those look up every non-ASCII label ("日本語") in
-    # Streamlit's emoji catalog, which costs the first visitor of a fresh server 0.05 s.
+# One button that shows the choices and opens them: two radios drawn on every first visit
+# cost the browser a tenth of a second. Radios, not segmented controls: those look up every
+# non-ASCII label ("日本語") in Streamlit's emoji catalog, slow to load on a fresh server.
+settings = t("sidebar.settings", language=i18n.LANGUAGE_NAMES[st.session_state.lang],
+             dataset=t(f"dataset.{st.session_state.dataset}"))
+with st.sidebar.popover(settings, icon=":material/tune:", help=t("sidebar.settings_help"), width="stretch"):
     st.radio(t("sidebar.language"), list(i18n.LANGUAGE_NAMES), key="lang", format_func=i18n.LANGUAGE_NAMES.get,
              horizontal=True)
-    st.radio(
-        t("sidebar.dataset"), data.DATASETS, key="dataset",
-        format_func={name: t(f"dataset.{name}") for name in data.DATASETS}.get, help=t("sidebar.dataset_help"),
-    )
+    # Option labels that do not change with the language: Streamlit matches a radio's value
+    # by its label, and a closed popover keeps the label from before a language switch.
+    st.radio(t("sidebar.dataset"), DATASETS, key="dataset", format_func=PROPER_NAMES.get,
+             help=t("sidebar.dataset_help"))
+
+from mnist_demo.session import active_run, keep_keras_state_across_reruns, touch_runs  # noqa: E402
+
+keep_keras_state_across_reruns()
 
 
 @st.fragment(run_every=1.0 if active_run() is not None else None)

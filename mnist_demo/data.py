@@ -15,18 +15,14 @@ from pathlib import Path
 
 import numpy as np
 
+from .datasets import CLASS_NAMES, DATASETS
+
+__all__ = ["CLASS_NAMES", "DATASETS", "DataError", "DataNotFoundError", "Dataset", "load_dataset"]
+
 DATA_DIR_ENV = "MNIST_DEMO_DATA_DIR"
 OFFLINE_ENV = "MNIST_DEMO_OFFLINE"
 DEBIAN_DIR = Path("/usr/share/datasets")
 
-DATASETS = ("mnist", "fashion-mnist")
-CLASS_NAMES = {
-    "mnist": tuple(str(d) for d in range(10)),
-    "fashion-mnist": (
-        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-        "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
-    ),
-}
 IMAGE_MAGIC = 0x00000803
 LABEL_MAGIC = 0x00000801
 SPLIT_SIZES = {"train": 60000, "t10k": 10000}

@@ -9,6 +9,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "nav.home": "Home",
         "nav.train": "Train",
         "nav.draw": "Draw",
+        "sidebar.settings": "{language} · {dataset}",
+        "sidebar.settings_help": "Language and data set",
         "sidebar.dataset": "Data set",
         "sidebar.dataset_help": "MNIST: handwritten digits. Fashion-MNIST: the same format with ten kinds of clothing.",
         "sidebar.training": "{label}: epoch {epoch}/{epochs}",

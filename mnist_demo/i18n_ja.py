@@ -16,6 +16,8 @@ JA: dict[str, str] = {
     "nav.compare": "比較",
     "nav.data": "データ",
     "sidebar.language": "言語 / Language",
+    "sidebar.settings": "{language} · {dataset}",
+    "sidebar.settings_help": "言語とデータセット",
     "sidebar.dataset": "データセット",
     "sidebar.dataset_help": "MNIST (エムニスト): 手書き数字。Fashion-MNIST: 同じ形式で 10 種類の衣類の画像。",
     "sidebar.training": "{label}: エポック {epoch}/{epochs}",
