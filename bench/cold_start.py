@@ -1,4 +1,4 @@
-"""Cold start: a new server until the Home page shows its sample digits and sidebar controls,
+"""Cold start: a new server until the Home page shows its sample digits and sidebar settings,
 and a new server until the Draw page shows a prediction for a digit drawn on it. The browser,
 and a tab with an empty cache, are opened beforehand; the clock starts when `streamlit run` is
 launched and stops when the page itself stamps that it shows the result.
@@ -24,9 +24,8 @@ TARGET = "Home <= 2 s; Draw with a prediction <= 6 s"
 
 HOME_SHOWN = f"""(() => {{
   const digits = [...document.querySelectorAll('{srv.SAMPLE_IMAGES}')];
-  const control = key => document.querySelector(`[data-testid=stSidebar] .st-key-${{key}} :is(button, input)`);
   return digits.length === {srv.SAMPLE_COUNT} && digits.every(img => img.complete && img.naturalWidth > 0)
-    && control('lang') !== null && control('dataset') !== null;
+    && [...document.querySelectorAll('[data-testid=stSidebar] [data-testid=stPopoverButton]')].some(b => b.offsetHeight > 0);
 }})()"""
 HELLO_SHOWN = "[...document.querySelectorAll('h1')].some(h => h.textContent.trim() === 'hello')"
 PREDICTION_SHOWN = "[...document.querySelectorAll('h2')].some(h => h.textContent.trim().startsWith('Prediction: 7'))"
@@ -38,8 +37,8 @@ def _launched_at(started: float) -> float:
 
 
 def cold_home(browser) -> float:
-    """Until the 24 sample digits are decoded and the sidebar's language and data set
-    controls are on screen."""
+    """Until the 24 sample digits are decoded and the sidebar's settings button (language,
+    data set) is on screen."""
     context, page = srv.new_page(browser)  # a tab already open, with an empty cache
     srv.stamp_when_shown(page, HOME_SHOWN)
     with srv.app_server() as (url, _proc, started):
