@@ -17,8 +17,6 @@ import numpy as np
 
 from .datasets import CLASS_NAMES, DATASETS
 
-__all__ = ["CLASS_NAMES", "DATASETS", "DataError", "DataNotFoundError", "Dataset", "load_dataset"]
-
 DATA_DIR_ENV = "MNIST_DEMO_DATA_DIR"
 OFFLINE_ENV = "MNIST_DEMO_OFFLINE"
 DEBIAN_DIR = Path("/usr/share/datasets")
