@@ -31,21 +31,26 @@ HELLO_SHOWN = "[...document.querySelectorAll('h1')].some(h => h.textContent.trim
 PREDICTION_SHOWN = "[...document.querySelectorAll('h2')].some(h => h.textContent.trim().startsWith('Prediction: 7'))"
 
 
-def _launched_at(started: float) -> float:
-    """`time.time()` of the moment `app_server` launched the server (it stamps perf_counter)."""
-    return time.time() - (time.perf_counter() - started)
+def _seconds_to_shown(browser, shown: str, script: Path | None = None, path: str = "", act=None) -> float:
+    """Launch a server (the app, or `script`) with a tab already open on an empty cache; open
+    `path`, do `act(page)` if given, and time from the launch until the page stamps that the
+    JS expression `shown` holds."""
+    context, page = srv.new_page(browser)
+    srv.stamp_when_shown(page, shown)
+    with srv.app_server(script=script) as (url, _proc, started):
+        launched = time.time() - (time.perf_counter() - started)  # app_server stamps perf_counter
+        page.goto(f"{url}{path}")
+        if act is not None:
+            act(page)
+        seconds = srv.shown_at(page) - launched
+    context.close()
+    return seconds
 
 
 def cold_home(browser) -> float:
     """Until the 24 sample digits are decoded and the sidebar's settings button (language,
     data set) is on screen."""
-    context, page = srv.new_page(browser)  # a tab already open, with an empty cache
-    srv.stamp_when_shown(page, HOME_SHOWN)
-    with srv.app_server() as (url, _proc, started):
-        page.goto(url)
-        seconds = srv.shown_at(page) - _launched_at(started)
-    context.close()
-    return seconds
+    return _seconds_to_shown(browser, HOME_SHOWN)
 
 
 def cold_bare_streamlit(browser) -> float:
@@ -53,28 +58,19 @@ def cold_bare_streamlit(browser) -> float:
     with tempfile.TemporaryDirectory() as folder:
         script = Path(folder) / "hello.py"
         script.write_text('import streamlit as st\nst.title("hello")\n')
-        context, page = srv.new_page(browser)
-        srv.stamp_when_shown(page, HELLO_SHOWN)
-        with srv.app_server(script=script) as (url, _proc, started):
-            page.goto(url)
-            seconds = srv.shown_at(page) - _launched_at(started)
-        context.close()
-    return seconds
+        return _seconds_to_shown(browser, HELLO_SHOWN, script=script)
+
+
+def _draw_a_seven(page) -> None:
+    from tests.e2e.server import draw_strokes
+
+    canvas = page.locator(srv.CANVAS)
+    canvas.wait_for(state="visible", timeout=120_000)
+    draw_strokes(page, canvas, [[(x + 70, y + 50) for x, y in stroke] for stroke in SEVEN])
 
 
 def cold_draw(browser) -> float:
-    from tests.e2e.server import draw_strokes
-
-    context, page = srv.new_page(browser)
-    srv.stamp_when_shown(page, PREDICTION_SHOWN)
-    with srv.app_server() as (url, _proc, started):
-        page.goto(f"{url}/draw")
-        canvas = page.locator(srv.CANVAS)
-        canvas.wait_for(state="visible", timeout=120_000)
-        draw_strokes(page, canvas, [[(x + 70, y + 50) for x, y in stroke] for stroke in SEVEN])
-        seconds = srv.shown_at(page) - _launched_at(started)
-    context.close()
-    return seconds
+    return _seconds_to_shown(browser, PREDICTION_SHOWN, path="/draw", act=_draw_a_seven)
 
 
 def run(quick: bool = False) -> dict:
