@@ -10,9 +10,10 @@ that the app cannot remove.
 
 from __future__ import annotations
 
-from tests.strokes import ONE, SEVEN, THREE, ZERO
+from harness import browser as web
+from harness.drawing import ONE, SEVEN, THREE, ZERO
+from harness.server import running_app
 
-from . import app_server as srv
 from .common import median, percentile, result
 
 FIGURE = "mouse-up -> prediction shown (browser)"
@@ -24,38 +25,36 @@ DIGITS = [SEVEN, ONE, ZERO, THREE]
 def clear(page) -> None:
     from playwright.sync_api import expect
 
-    if srv.prediction_visible(page):
+    if web.prediction_visible(page):
         page.get_by_role("button", name="Clear").click()
-    expect(page.get_by_text(srv.EMPTY_TEXT)).to_be_visible(timeout=60_000)
-    srv.wait_until_idle(page)
-    page.wait_for_function(
-        "() => ![...document.querySelectorAll('h2')].some(h => h.textContent.trim().startsWith('Prediction:'))"
-    )
+    expect(page.get_by_text(web.EMPTY_CANVAS_TEXT)).to_be_visible(timeout=60_000)
+    web.wait_until_idle(page)
+    page.wait_for_function(f"() => !{web.prediction_shown_js()}")
 
 
 def measure_strokes(page, count: int) -> list[float]:
     latencies = []
-    srv.install_probe(page)
+    web.install_latency_probe(page)
     for i in range(count):
         clear(page)
-        latencies.append(srv.draw_and_time(page, DIGITS[i % len(DIGITS)]))
-        srv.wait_until_idle(page)
+        latencies.append(web.draw_and_time(page, DIGITS[i % len(DIGITS)]))
+        web.wait_until_idle(page)
     return latencies
 
 
 def run(quick: bool = False) -> dict:
-    missing = srv.browser_missing()
+    missing = web.browser_missing()
     if missing:
         raise RuntimeError(missing)
     count = 3 if quick else 12
-    with srv.chromium() as browser, srv.app_server() as (url, _proc, _started):
-        context, page = srv.new_page(browser)
-        page.goto(f"{url}/draw")
-        srv.wait_until_idle(page)
-        page.locator(srv.CANVAS).wait_for(state="visible")
-        srv.install_probe(page)
-        srv.draw_and_time(page, DIGITS[0])  # warm-up stroke: the first prediction loads the model
-        srv.wait_until_idle(page)
+    with web.chromium() as browser, running_app() as server:
+        context, page = web.new_page(browser)
+        page.goto(f"{server.url}/draw")
+        web.wait_until_idle(page)
+        page.locator(web.CANVAS).wait_for(state="visible")
+        web.install_latency_probe(page)
+        web.draw_and_time(page, DIGITS[0])  # warm-up stroke: the first prediction loads the model
+        web.wait_until_idle(page)
         latencies = measure_strokes(page, count)
         context.close()
     p50 = median(latencies)

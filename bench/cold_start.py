@@ -13,9 +13,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.strokes import SEVEN
+from harness import browser as web
+from harness.drawing import SEVEN
+from harness.server import APP, running_app
 
-from . import app_server as srv
 from .common import median, result, time_import_tensorflow
 
 FIGURE = "cold start -> Home interactive / Draw with a prediction"
@@ -23,26 +24,26 @@ TARGET = "Home <= 2 s; Draw with a prediction <= 6 s"
 
 
 HOME_SHOWN = f"""(() => {{
-  const digits = [...document.querySelectorAll('{srv.SAMPLE_IMAGES}')];
-  return digits.length === {srv.SAMPLE_COUNT} && digits.every(img => img.complete && img.naturalWidth > 0)
-    && [...document.querySelectorAll('[data-testid=stSidebar] [data-testid=stPopoverButton]')].some(b => b.offsetHeight > 0);
+  const digits = [...document.querySelectorAll('{web.SAMPLE_IMAGES}')];
+  const settings = '[data-testid=stSidebar] [data-testid=stPopoverButton]';
+  return digits.length === {web.SAMPLE_COUNT} && digits.every(img => img.complete && img.naturalWidth > 0)
+    && [...document.querySelectorAll(settings)].some(b => b.offsetHeight > 0);
 }})()"""
 HELLO_SHOWN = "[...document.querySelectorAll('h1')].some(h => h.textContent.trim() === 'hello')"
-PREDICTION_SHOWN = "[...document.querySelectorAll('h2')].some(h => h.textContent.trim().startsWith('Prediction: 7'))"
 
 
 def _seconds_to_shown(browser, shown: str, script: Path | None = None, path: str = "", act=None) -> float:
     """Launch a server (the app, or `script`) with a tab already open on an empty cache; open
     `path`, do `act(page)` if given, and time from the launch until the page stamps that the
     JS expression `shown` holds."""
-    context, page = srv.new_page(browser)
-    srv.stamp_when_shown(page, shown)
-    with srv.app_server(script=script) as (url, _proc, started):
-        launched = time.time() - (time.perf_counter() - started)  # app_server stamps perf_counter
-        page.goto(f"{url}{path}")
+    context, page = web.new_page(browser)
+    web.stamp_when_shown(page, shown)
+    with running_app(script=script or APP, poll=0.02) as server:
+        launched = time.time() - (time.perf_counter() - server.started)  # the server stamps perf_counter
+        page.goto(f"{server.url}{path}")
         if act is not None:
             act(page)
-        seconds = srv.shown_at(page) - launched
+        seconds = web.shown_at(page) - launched
     context.close()
     return seconds
 
@@ -62,25 +63,27 @@ def cold_bare_streamlit(browser) -> float:
 
 
 def _draw_a_seven(page) -> None:
-    from tests.e2e.server import draw_strokes
-
-    canvas = page.locator(srv.CANVAS)
+    canvas = page.locator(web.CANVAS)
     canvas.wait_for(state="visible", timeout=120_000)
-    draw_strokes(page, canvas, [[(x + 70, y + 50) for x, y in stroke] for stroke in SEVEN])
+    web.draw_strokes(page, canvas, SEVEN)
 
 
 def cold_draw(browser) -> float:
-    return _seconds_to_shown(browser, PREDICTION_SHOWN, path="/draw", act=_draw_a_seven)
+    return _seconds_to_shown(browser, web.prediction_shown_js(7), path="/draw", act=_draw_a_seven)
+
+
+def _listed(seconds) -> str:
+    return ", ".join(f"{s:.1f}" for s in seconds)
 
 
 def run(quick: bool = False) -> dict:
-    missing = srv.browser_missing()
+    missing = web.browser_missing()
     if missing:
         raise RuntimeError(missing)
     repeats = 1 if quick else 5
     imports, floors, homes, draws = [], [], [], []
     time_import_tensorflow()  # warm the file cache, as the servers below will find it
-    with srv.chromium() as browser:
+    with web.chromium() as browser:
         for _ in range(repeats):
             imports.append(time_import_tensorflow())
             floors.append(cold_bare_streamlit(browser))
@@ -92,10 +95,10 @@ def run(quick: bool = False) -> dict:
         value_text=f"Home {home:.1f} s; Draw {draw:.1f} s",
         reference_text=f"import tensorflow {tf:.1f} s; a one-line Streamlit app {floor:.1f} s",
         ratio_text=f"Home {home / tf:.1f}x; Draw {draw / tf:.1f}x",
-        note=f"medians of {repeats}: Home {', '.join(f'{s:.1f}' for s in homes)} s; "
-             f"Draw {', '.join(f'{s:.1f}' for s in draws)} s; import tensorflow {', '.join(f'{s:.1f}' for s in imports)} s; "
-             f"one-line Streamlit app {', '.join(f'{s:.1f}' for s in floors)} s",
-        bare_streamlit_seconds=floors, home_seconds=homes, draw_seconds=draws, import_tensorflow_seconds=imports, draw=draw,
+        note=f"medians of {repeats}: Home {_listed(homes)} s; Draw {_listed(draws)} s; "
+             f"import tensorflow {_listed(imports)} s; one-line Streamlit app {_listed(floors)} s",
+        bare_streamlit_seconds=floors, home_seconds=homes, draw_seconds=draws, import_tensorflow_seconds=imports,
+        draw=draw,
     )
 
 

@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+from harness.server import app_env
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 RESULT_KEYS = ("figure", "value", "reference", "ratio", "target", "met")
@@ -74,28 +76,10 @@ def percentile(values, q: float) -> float:
     return float(data[lo] + (data[hi] - data[lo]) * (k - lo))
 
 
-def timed(fn, *args, **kwargs) -> tuple[float, object]:
-    start = time.perf_counter()
-    out = fn(*args, **kwargs)
-    return time.perf_counter() - start, out
-
-
-def bench_env() -> dict[str, str]:
-    """Environment for child processes: offline, quiet TensorFlow, the shared data if nothing else is set."""
-    env = dict(os.environ)
-    env.setdefault("MNIST_DEMO_OFFLINE", "1")
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    if not env.get("MNIST_DEMO_DATA_DIR"):
-        shared = PROJECT_ROOT.parent / "shared" / "data"
-        if shared.is_dir():
-            env["MNIST_DEMO_DATA_DIR"] = str(shared)
-    return env
-
-
 def time_import_tensorflow() -> float:
     """Seconds for `python -c "import tensorflow"` in a fresh subprocess."""
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import tensorflow"], env=bench_env(), check=True,
+    subprocess.run([sys.executable, "-c", "import tensorflow"], env=app_env(), check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - start
 

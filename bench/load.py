@@ -9,7 +9,7 @@ pausing `--think` seconds between actions. At the end each student stops its tra
 it still runs and waits until the Train page says finished or stopped.
 
 `--browsers` students are real Chromium tabs drawing with the mouse; the others are
-`bench.ws_session` clients, which speak the browser's websocket protocol without rendering
+`harness.ws_session` clients, which speak the browser's websocket protocol without rendering
 anything (10 tabs on 2 cores would measure the tabs, not the server). Reported: crashes
 (exceptions on a page, sessions the server dropped, harness errors), prediction latency
 p50/p95 for each kind of student over the whole run and while a training was running
@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
-import io
 import json
 import os
 import random
@@ -34,14 +32,12 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.app_server import rss_bytes
 from bench.common import percentile
-from bench.ws_session import StreamlitSession, json_value, slider_value
-from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, running_app
-from tests.strokes import ONE, SEVEN
+from harness.browser import CANVAS, CHROMIUM, CHROMIUM_ARGS, IDLE, PREDICTION_HEADING, SIDEBAR_NAV, draw_strokes_async
+from harness.drawing import ONE, SEVEN, canvas_json, drawn
+from harness.server import cpu_seconds, rss_bytes, running_app
+from harness.ws_session import StreamlitSession, json_value, slider_value
 
-CANVAS = '[class*="st-key-draw_canvas_0"] canvas.upper-canvas'
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"][data-test-connection-state="CONNECTED"]'
 PREDICTION = r"^## Prediction: \d"
 STARTED = r"· (training|waiting in the queue)$"
 OUTCOME = r"· (finished|stopped|failed)$"
@@ -58,20 +54,6 @@ class Student:
     outcome: str | None = None
     step: str = "start"
     training_seen: list[float] = field(default_factory=list)  # times the sidebar said "epoch x/y"
-
-
-def canvas_json(strokes, rng: np.random.Generator) -> str:
-    """What streamlit-drawable-canvas sends after a stroke: fabric JSON plus the PNG data URL of
-    the digit drawn at a random size and place on the canvas."""
-    from PIL import Image
-
-    from mnist_demo.render import render_strokes
-
-    rgba = render_strokes(strokes, fraction=rng.uniform(0.45, 0.7), rng=rng)
-    buffer = io.BytesIO()
-    Image.fromarray(rgba, "RGBA").save(buffer, format="PNG")
-    url = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
-    return json.dumps({"drawing": {"raw": {"version": "7.4.0", "objects": []}, "data": url}, "backgroundFit": None})
 
 
 async def ws_student(url: str, student: Student, deadline: float, think: float) -> None:
@@ -92,7 +74,7 @@ async def ws_student(url: str, student: Student, deadline: float, think: float) 
             await session.wait_for_widget("draw_canvas_0", timeout=120)
             await asyncio.sleep(think)
             student.step = "predict"
-            drawing = canvas_json(SEVEN if round_ % 2 == 0 else ONE, rng)
+            drawing = canvas_json(drawn(SEVEN if round_ % 2 == 0 else ONE, rng))
             sent = await session.rerun(set_values={"draw_canvas_0": json_value(drawing)})
             shown, _ = await session.wait_for(PREDICTION, after=sent, timeout=120)
             student.latencies.append((sent, shown - sent))
@@ -118,24 +100,15 @@ async def ws_student(url: str, student: Student, deadline: float, think: float) 
 
 async def browser_draw(page, strokes, dx: int, dy: int) -> float:
     """Draw with the mouse; seconds from the last mouse-up to the prediction being shown."""
-    canvas = page.locator(CANVAS)
-    await canvas.hover(position={"x": 10, "y": 200})
-    box = await canvas.bounding_box()
-    for stroke in strokes:
-        x0, y0 = stroke[0]
-        await page.mouse.move(box["x"] + x0 + dx, box["y"] + y0 + dy)
-        await page.mouse.down()
-        for x, y in stroke[1:]:
-            await page.mouse.move(box["x"] + x + dx, box["y"] + y + dy, steps=4)
-        await page.mouse.up()
+    await draw_strokes_async(page, page.locator(CANVAS), strokes, (dx, dy))
     released = time.monotonic()
-    await page.get_by_role("heading", name=re.compile(r"^Prediction: \d$")).wait_for(timeout=120_000)
+    await page.get_by_role("heading", name=PREDICTION_HEADING).wait_for(timeout=120_000)
     return time.monotonic() - released
 
 
 async def navigate(page, path: str) -> None:
     """Follow the sidebar link, as a student does: a new page load would be a new session."""
-    await page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=path.capitalize(), exact=True).click()
+    await page.locator(SIDEBAR_NAV).get_by_role("link", name=path.capitalize(), exact=True).click()
     await page.wait_for_url(re.compile(r"/(home)?$" if path == "home" else f"/{path}$"))
     await page.wait_for_selector(IDLE)
 
@@ -166,7 +139,8 @@ async def browser_student(browser, url: str, student: Student, deadline: float, 
             await asyncio.sleep(think)
             student.step = "predict"
             started = time.monotonic()
-            seconds = await browser_draw(page, SEVEN if round_ % 2 == 0 else ONE, rng.randint(40, 100), rng.randint(20, 80))
+            strokes = SEVEN if round_ % 2 == 0 else ONE
+            seconds = await browser_draw(page, strokes, rng.randint(40, 100), rng.randint(20, 80))
             student.latencies.append((started, seconds))
             if await page.locator('[data-testid="stException"]').count():
                 student.crashes.append("exception shown on Draw")
@@ -183,15 +157,11 @@ async def browser_student(browser, url: str, student: Student, deadline: float, 
         student.outcome = re.search(OUTCOME, await outcome.inner_text()).group(1)
     except Exception as e:
         student.crashes.append(f"{student.step}: {type(e).__name__}: {str(e).splitlines()[0][:160]}")
-        if os.environ.get("BENCH_LOAD_SCREENSHOTS"):
-            await page.screenshot(path=f"{os.environ['BENCH_LOAD_SCREENSHOTS']}/student-{student.number}.png", full_page=True)
+        folder = os.environ.get("BENCH_LOAD_SCREENSHOTS")
+        if folder:
+            await page.screenshot(path=f"{folder}/student-{student.number}.png", full_page=True)
     finally:
         await context.close()
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def classroom(url: str, pid: int, students: int, browsers: int, minutes: float, think: float) -> dict:
@@ -275,10 +245,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--think", type=float, default=2.0, help="seconds a student pauses between actions")
     parser.add_argument("--json")
     args = parser.parse_args(argv)
-    with running_app() as url:
-        from tests.e2e.server import last_started_pid
-
-        run = asyncio.run(classroom(url, last_started_pid(), args.students, args.browsers, args.minutes, args.think))
+    with running_app() as server:
+        run = asyncio.run(classroom(server.url, server.pid, args.students, args.browsers, args.minutes, args.think))
     result = summary(run, args)
     print(json.dumps(result, indent=2))
     if args.json:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 import time
 
-from tests.strokes import SEVEN
+from harness import browser as web
+from harness.drawing import SEVEN
+from harness.server import rss_bytes, running_app
 
-from . import app_server as srv
 from .common import result
 
 FIGURE = "server RSS with 10 sessions (Home, Train, Draw with a prediction)"
@@ -22,19 +23,17 @@ MB = 1024 * 1024
 
 def open_session(browser, url):
     """A tab that has been through Home, Train and Draw, kept open (its session stays alive)."""
-    from tests.e2e.server import draw_strokes
-
-    context, page = srv.new_page(browser)
+    context, page = web.new_page(browser)
     page.goto(url)
-    page.locator(srv.SAMPLE_IMAGES).nth(srv.SAMPLE_COUNT - 1).wait_for(state="visible", timeout=120_000)
+    page.locator(web.SAMPLE_IMAGES).nth(web.SAMPLE_COUNT - 1).wait_for(state="visible", timeout=120_000)
     for title in ("Train", "Draw"):
-        page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title, exact=True).click()
+        web.follow_sidebar_link(page, title)
         page.wait_for_url(re.compile(f"/{title.lower()}$"))
-        srv.wait_until_idle(page)
+        web.wait_until_idle(page)
     page.get_by_role("heading", name="Train a model").wait_for(state="detached", timeout=60_000)
-    canvas = page.locator(srv.CANVAS)
+    canvas = page.locator(web.CANVAS)
     canvas.wait_for(state="visible", timeout=120_000)
-    draw_strokes(page, canvas, [[(x + 70, y + 50) for x, y in stroke] for stroke in SEVEN])
+    web.draw_strokes(page, canvas, SEVEN)
     page.get_by_role("heading", name="Prediction: 7", exact=True).wait_for(state="visible", timeout=120_000)
     return context
 
@@ -44,20 +43,20 @@ def settled_rss(pid: int, seconds: float = 3.0) -> int:
     readings = []
     for _ in range(5):
         time.sleep(seconds / 5)
-        readings.append(srv.rss_bytes(pid))
+        readings.append(rss_bytes(pid))
     return sorted(readings)[len(readings) // 2]
 
 
 def run(quick: bool = False) -> dict:
-    missing = srv.browser_missing()
+    missing = web.browser_missing()
     if missing:
         raise RuntimeError(missing)
     sessions = 3 if quick else SESSIONS
-    with srv.chromium() as browser, srv.app_server() as (url, proc, _started):
-        contexts = [open_session(browser, url)]
-        one = settled_rss(proc.pid)
-        contexts += [open_session(browser, url) for _ in range(sessions - 1)]
-        many = settled_rss(proc.pid)
+    with web.chromium() as browser, running_app() as server:
+        contexts = [open_session(browser, server.url)]
+        one = settled_rss(server.pid)
+        contexts += [open_session(browser, server.url) for _ in range(sessions - 1)]
+        many = settled_rss(server.pid)
         for context in contexts:
             context.close()
     per_extra = (many - one) / (sessions - 1)

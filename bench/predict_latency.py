@@ -13,12 +13,13 @@ import time
 
 import numpy as np
 
+from harness.drawing import SEVEN
+
 from .common import PROJECT_ROOT, median, percentile, result
 
 FIGURE = "canvas prediction in process (predict_canvas)"
 TARGET = "p50 <= 10 ms, >= 7x faster"
 MODEL = PROJECT_ROOT / "models" / "default.keras"
-SEVEN = [[(20, 20), (120, 20), (110, 45), (60, 180)]]
 
 
 def canvas_image() -> np.ndarray:
@@ -61,6 +62,12 @@ def run(quick: bool = False) -> dict:
         ref += _latencies(lambda: keras_model.predict(x, verbose=0), repeats_ref // blocks)
     p50, ref_p50 = median(app) * 1000, median(ref) * 1000
     speedup = ref_p50 / p50
+    from mnist_demo.canvas import preprocess_canvas
+
+    preprocessing = _latencies(lambda: preprocess_canvas(rgba), repeats_app)
+    in_memory = Predictor(keras_model)  # a run that just finished: a compiled Keras function, not numpy
+    in_memory.predict_canvas(rgba)
+    keras_function = _latencies(lambda: in_memory.predict_canvas(rgba), repeats_ref)
     return result(
         FIGURE, p50, ref_p50, speedup, TARGET, p50 <= 10 and speedup >= 7, unit="ms",
         value_text=f"p50 {p50:.1f} ms (p90 {percentile(app, 90) * 1000:.1f} ms)",
@@ -68,6 +75,9 @@ def run(quick: bool = False) -> dict:
         ratio_text=f"{speedup:.1f}x faster",
         backend=predictor.backend, samples=len(app), reference_samples=len(ref), predicted_digit=first.digit,
         p90_ms=percentile(app, 90) * 1000, reference_p90_ms=percentile(ref, 90) * 1000,
+        preprocess_p50_ms=median(preprocessing) * 1000, keras_predictor_p50_ms=median(keras_function) * 1000,
+        note=f"of which preprocessing p50 {median(preprocessing) * 1000:.1f} ms; a model still in memory (compiled "
+             f"Keras function) p50 {median(keras_function) * 1000:.1f} ms",
     )
 
 

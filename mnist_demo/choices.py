@@ -9,6 +9,8 @@ BATCH_SIZES = (16, 32, 64, 100, 128, 256, 512, 1024)
 LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.005, 0.01, 0.03, 0.1, 0.3, 1.0)
 WIDTHS = (8, 16, 32, 64, 100, 128, 256, 512, 1024)
 DROPOUT = (0.0, 0.7)
+DROPOUT_STEP = 0.05
+TRAIN_IMAGES_STEP = 1000  # also the fewest training images offered
 
 
 def _nearest(value, options):
@@ -45,7 +47,8 @@ def sanitized(values: dict, max_train_images: int) -> dict:
     if "width" in out:
         out["width"] = int(_nearest(out["width"], WIDTHS))
     if "dropout" in out:
-        out["dropout"] = round(_clamped(out["dropout"], *DROPOUT, float) / 0.05) * 0.05
+        out["dropout"] = round(_clamped(out["dropout"], *DROPOUT, float) / DROPOUT_STEP) * DROPOUT_STEP
     if "train_images" in out:
-        out["train_images"] = round(_clamped(out["train_images"], 1000, max_train_images, int) / 1000) * 1000
+        images = _clamped(out["train_images"], TRAIN_IMAGES_STEP, max_train_images, int)
+        out["train_images"] = round(images / TRAIN_IMAGES_STEP) * TRAIN_IMAGES_STEP
     return out

@@ -9,9 +9,10 @@ import sys
 import time
 from pathlib import Path
 
-from .data import DATASETS, DataError, load_dataset
+from . import i18n
+from .data import DATASETS, load_dataset
+from .errors import AppError
 from .models import PRESETS, preset
-from .storage import InvalidNameError, ModelFileError, SaveError
 
 
 class UserError(Exception):
@@ -30,8 +31,8 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--no-normalize", action="store_true", help="feed raw 0-255 pixels (no / 255)")
     train.add_argument("--dataset", choices=DATASETS, default="mnist")
     train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--augment", action="store_true",
-                       help="rotation, shear, canvas-style framing, stroke thickness, slashed 0 / flagged 1 / crossed 7")
+    train.add_argument("--augment", action="store_true", help="rotation, shear, canvas-style framing, "
+                       "stroke thickness, slashed 0 / flagged 1 / crossed 7")
     train.add_argument("--train-limit", type=int, help="train on the first N images only")
     train.add_argument("--test-limit", type=int, help="evaluate on the first N test images only")
     train.add_argument("--out", help="where to save (default: models/<preset>.keras)")
@@ -50,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return {"train": cmd_train, "evaluate": cmd_evaluate, "presets": cmd_presets}[args.command](args)
-    except (UserError, DataError, ModelFileError, SaveError, InvalidNameError) as e:
+    except (UserError, AppError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -60,8 +61,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def cmd_presets(args) -> int:
     for name, spec in PRESETS.items():
-        settings = {k: v for k, v in spec.to_dict().items() if k != "description"}
-        print(json.dumps({"preset": name, "description": spec.description, **settings}))
+        description = i18n.translate(f"common.preset.{name}")
+        print(json.dumps({"preset": name, "description": description, **spec.to_dict()}))
     return 0
 
 

@@ -12,7 +12,7 @@ def _layers(spec: ModelSpec) -> list[str]:
     lines = ["keras.Input(shape=(28, 28)),"]
     if spec.kind == "cnn":
         lines.append("layers.Reshape((28, 28, 1)),")
-        for filters, pool in zip(spec.conv_filters, spec.pool_after):
+        for filters, pool in zip(spec.conv_filters, spec.pool_after, strict=True):
             k = spec.kernel_size
             if spec.batch_norm:
                 lines += [

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .datasets import CLASS_NAMES, DATASETS
+from .datasets import CLASS_NAMES, DATASETS, PROPER_NAMES
+from .errors import AppError
 
 DATA_DIR_ENV = "MNIST_DEMO_DATA_DIR"
 OFFLINE_ENV = "MNIST_DEMO_OFFLINE"
@@ -26,8 +27,10 @@ LABEL_MAGIC = 0x00000801
 SPLIT_SIZES = {"train": 60000, "t10k": 10000}
 
 
-class DataError(Exception):
+class DataError(AppError):
     """A data file exists but is unreadable, truncated or not what it claims to be."""
+
+    group = "data"
 
 
 class DataNotFoundError(DataError):
@@ -59,7 +62,7 @@ def _read_bytes(path: Path, size: int = -1) -> bytes:
         with _open(path) as f:
             return f.read(size)
     except (OSError, EOFError, gzip.BadGzipFile) as e:
-        raise DataError(f"{path}: cannot be read ({e})") from e
+        raise DataError("unreadable", file=path.name, detail=str(e)) from e
 
 
 def read_idx_images(path: str | os.PathLike, expected_count: int | None = None, limit: int | None = None) -> np.ndarray:
@@ -70,21 +73,17 @@ def read_idx_images(path: str | os.PathLike, expected_count: int | None = None, 
     path = Path(path)
     raw = _read_bytes(path, -1 if limit is None else 16 + limit * 28 * 28)
     if len(raw) < 16:
-        raise DataError(f"{path}: too short for an IDX image header ({len(raw)} bytes)")
+        raise DataError("short_header", file=path.name, size=len(raw))
     magic, count, rows, cols = struct.unpack(">IIII", raw[:16])
     if magic != IMAGE_MAGIC:
-        raise DataError(
-            f"{path}: not an IDX image file (magic number 0x{magic:08x}, expected 0x{IMAGE_MAGIC:08x})"
-        )
+        raise DataError("image_magic", file=path.name, magic=f"0x{magic:08x}", expected=f"0x{IMAGE_MAGIC:08x}")
     if (rows, cols) != (28, 28):
-        raise DataError(f"{path}: images are {rows}x{cols}, expected 28x28")
+        raise DataError("image_size", file=path.name, rows=rows, cols=cols)
     if expected_count is not None and count != expected_count:
-        raise DataError(f"{path}: header says {count} images, expected {expected_count}")
+        raise DataError("image_count", file=path.name, count=count, expected=expected_count)
     expected_bytes = 16 + (count if limit is None else min(count, limit)) * rows * cols
     if len(raw) != expected_bytes:
-        raise DataError(
-            f"{path}: truncated or padded: {len(raw)} bytes, header promises {expected_bytes}"
-        )
+        raise DataError("truncated", file=path.name, size=len(raw), expected=expected_bytes)
     return np.frombuffer(raw, dtype=np.uint8, offset=16).reshape(-1, rows, cols)
 
 
@@ -94,20 +93,18 @@ def read_idx_labels(path: str | os.PathLike, expected_count: int | None = None, 
     path = Path(path)
     raw = _read_bytes(path, -1 if limit is None else 8 + limit)
     if len(raw) < 8:
-        raise DataError(f"{path}: too short for an IDX label header ({len(raw)} bytes)")
+        raise DataError("short_header", file=path.name, size=len(raw))
     magic, count = struct.unpack(">II", raw[:8])
     if magic != LABEL_MAGIC:
-        raise DataError(
-            f"{path}: not an IDX label file (magic number 0x{magic:08x}, expected 0x{LABEL_MAGIC:08x})"
-        )
+        raise DataError("label_magic", file=path.name, magic=f"0x{magic:08x}", expected=f"0x{LABEL_MAGIC:08x}")
     if expected_count is not None and count != expected_count:
-        raise DataError(f"{path}: header says {count} labels, expected {expected_count}")
+        raise DataError("label_count", file=path.name, count=count, expected=expected_count)
     expected_bytes = 8 + (count if limit is None else min(count, limit))
     if len(raw) != expected_bytes:
-        raise DataError(f"{path}: truncated or padded: {len(raw)} bytes, header promises {expected_bytes}")
+        raise DataError("truncated", file=path.name, size=len(raw), expected=expected_bytes)
     labels = np.frombuffer(raw, dtype=np.uint8, offset=8)
     if labels.size and labels.max() > 9:
-        raise DataError(f"{path}: label {int(labels.max())} is out of the range 0-9")
+        raise DataError("label_range", file=path.name, label=int(labels.max()))
     return labels
 
 
@@ -136,7 +133,7 @@ def _read_idx_split(folder: Path, split: str, limit: int | None = None) -> tuple
     images = _find_idx(folder, f"{split}-images-idx3-ubyte")
     labels = _find_idx(folder, f"{split}-labels-idx1-ubyte")
     if images is None or labels is None:
-        raise DataError(f"{folder}: missing {split}-images-idx3-ubyte[.gz] or {split}-labels-idx1-ubyte[.gz]")
+        raise DataError("missing_files", folder=folder.name, split=split)
     count = SPLIT_SIZES[split]
     return read_idx_images(images, count, limit), read_idx_labels(labels, count, limit)
 
@@ -148,13 +145,14 @@ def load_npz(path: str | os.PathLike) -> tuple[np.ndarray, ...]:
         with np.load(path, allow_pickle=False) as f:
             arrays = tuple(np.asarray(f[k]) for k in ("x_train", "y_train", "x_test", "y_test"))
     except (OSError, ValueError, KeyError, EOFError) as e:
-        raise DataError(f"{path}: not a readable mnist.npz ({e})") from e
+        raise DataError("npz_unreadable", file=path.name, detail=str(e)) from e
     x_train, y_train, x_test, y_test = arrays
     for name, x, y, count in (("train", x_train, y_train, 60000), ("test", x_test, y_test, 10000)):
         if x.dtype != np.uint8 or x.shape != (count, 28, 28):
-            raise DataError(f"{path}: x_{name} is {x.dtype} {x.shape}, expected uint8 ({count}, 28, 28)")
+            raise DataError("npz_images", file=path.name, split=name, dtype=str(x.dtype), shape=str(x.shape),
+                            count=count)
         if y.shape != (count,) or y.min() < 0 or y.max() > 9:
-            raise DataError(f"{path}: y_{name} must be {count} labels in 0-9")
+            raise DataError("npz_labels", file=path.name, split=name, count=count)
     return x_train, y_train.astype(np.uint8), x_test, y_test.astype(np.uint8)
 
 
@@ -189,18 +187,17 @@ def _load_from_keras(name: str) -> tuple[np.ndarray, ...]:
         module = keras.datasets.mnist if name == "mnist" else keras.datasets.fashion_mnist
         (x_train, y_train), (x_test, y_test) = module.load_data()
     except Exception as e:  # any network or file failure means: no data here
-        raise DataNotFoundError(how_to_get_data(name, reason=str(e).splitlines()[0] if str(e) else type(e).__name__)) from e
+        reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise not_found(name, reason) from e
     return x_train, y_train.astype(np.uint8), x_test, y_test.astype(np.uint8)
 
 
-def how_to_get_data(name: str, reason: str = "") -> str:
-    because = f" (download failed: {reason})" if reason else ""
-    return (
-        f"No {name} data found{because}. Either set {DATA_DIR_ENV} to a folder holding "
-        f"{name}/train-images-idx3-ubyte.gz and the other three IDX files "
-        f"(e.g. export {DATA_DIR_ENV}=/path/to/data), or connect to the internet once so Keras "
-        f"can download it (about 11 MB for MNIST, 30 MB for Fashion-MNIST) into ~/.keras/datasets."
-    )
+def not_found(name: str, reason: str = "") -> DataNotFoundError:
+    """The error that says how to get the data set `name`, and why the download failed if it was tried."""
+    values = dict(name=PROPER_NAMES[name], env=DATA_DIR_ENV, folder=name)
+    if reason:
+        return DataNotFoundError("download_failed", reason=reason, **values)
+    return DataNotFoundError("not_found", **values)
 
 
 def find_local_source(name: str) -> tuple[str, Path] | None:
@@ -214,7 +211,7 @@ def find_local_source(name: str) -> tuple[str, Path] | None:
 
 def _check_name(name: str) -> None:
     if name not in DATASETS:
-        raise DataError(f"unknown data set {name!r}; choose one of {', '.join(DATASETS)}")
+        raise DataError("unknown", name=name, choices=", ".join(DATASETS))
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:
@@ -253,7 +250,7 @@ def _load_uncached(name: str, allow_download: bool) -> Dataset:
         arrays = _load_from_keras(name)
         source = "keras download"
     else:
-        raise DataNotFoundError(how_to_get_data(name))
+        raise not_found(name)
     x_train, y_train, x_test, y_test = (_read_only(a) for a in arrays)
     return Dataset(name, x_train, y_train, x_test, y_test, CLASS_NAMES[name], source)
 

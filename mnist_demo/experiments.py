@@ -16,10 +16,6 @@ class NormalizationFindings:
     raw_test_above_train: bool
     raw_diverged: bool
 
-    @property
-    def gap(self) -> float:
-        return self.normalized_accuracy - self.raw_accuracy
-
 
 def roughness(batch_loss) -> float:
     """How erratic a loss curve is: the median size of its batch-to-batch jumps relative to its level."""

@@ -52,6 +52,6 @@ def digit_gallery_html(images, captions, size: int = 56) -> str:
         f'<img src="{png_data_url(image)}" width="{size}" height="{size}" alt="{html.escape(str(caption))}" '
         f'style="width:{size}px;height:{size}px;image-rendering:pixelated;display:block">'
         f'<figcaption style="font-size:0.8rem">{html.escape(str(caption))}</figcaption></figure>'
-        for image, caption in zip(images, captions)
+        for image, caption in zip(images, captions, strict=True)
     )
     return f'<div style="display:flex;flex-wrap:wrap;gap:0.75rem">{figures}</div>'

@@ -9,7 +9,7 @@ can never apply a different one than training did.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 OPTIMIZERS = ("sgd", "rmsprop", "adam", "adadelta")
 SCHEDULES = ("constant", "one-cycle")
@@ -35,7 +35,6 @@ class ModelSpec:
     batch_size: int = 128
     epochs: int = 1
     one_hot: bool = True
-    description: str = field(default="", compare=False)
 
     def __post_init__(self):
         problems = self.problems()
@@ -87,44 +86,38 @@ class ModelSpec:
         return cls(**kw)
 
 
+# What each preset is, in words, is in the catalogs (`common.preset.<name>`), in every language.
 PRESETS: dict[str, ModelSpec] = {
     "mlp-512x2": ModelSpec(
         kind="mlp", dense_units=(512, 512), dropout=0.2, optimizer="rmsprop",
         learning_rate=0.001, batch_size=128, epochs=20,
-        description="Keras mnist_mlp tutorial: 2 x Dense 512 + Dropout 0.2, RMSprop",
     ),
     "mlp-64": ModelSpec(
         kind="mlp", dense_units=(64,), optimizer="rmsprop", learning_rate=0.001,
         batch_size=100, epochs=12,
-        description="Smallest MLP tutorial: Dense 64, RMSprop (reported 0.9739)",
     ),
     "mlp-256-100": ModelSpec(
         kind="mlp", dense_units=(256, 100), optimizer="sgd", learning_rate=0.01,
         batch_size=100, epochs=10,
-        description="Dense 256 + Dense 100 with plain SGD, lr 0.01 (reported 0.9578)",
     ),
     "keras-mnist-cnn": ModelSpec(
         kind="cnn", conv_filters=(32, 64), pool_after=(False, True), conv_dropout=0.25,
         dense_units=(128,), dropout=0.5, optimizer="adadelta", learning_rate=1.0,
         batch_size=128, epochs=12,
-        description="The classic Keras mnist_cnn example, Adadelta lr 1.0 (reported 0.9812 after 1 epoch)",
     ),
     "cnn-3conv": ModelSpec(
         kind="cnn", conv_filters=(32, 64, 64), pool_after=(True, True, False),
         dense_units=(64,), optimizer="rmsprop", learning_rate=0.001, batch_size=64, epochs=5,
-        description="Three convolutions (TensorFlow tutorial style), RMSprop",
     ),
     "cnn-fast": ModelSpec(
         kind="cnn", conv_filters=(16, 32), pool_after=(True, True), batch_norm=True,
         dense_units=(128,), dropout=0.25, optimizer="adam", learning_rate=0.005,
         schedule="one-cycle", batch_size=128, epochs=3,
-        description="This app's own: 2 small conv + batch norm, Adam with a one-cycle schedule; > 99 % in ~40 s",
     ),
     "cnn-draw": ModelSpec(
         kind="cnn", conv_filters=(32, 32, 64, 64), pool_after=(False, True, False, True), batch_norm=True,
         dense_units=(64,), dropout=0.3, optimizer="adam", learning_rate=0.003,
         schedule="one-cycle", batch_size=128, epochs=8,
-        description="The shipped default: 4 conv + batch norm, trained with --augment for drawn digits",
     ),
 }
 
@@ -147,7 +140,7 @@ def build_model(spec: ModelSpec, *, normalize: bool = True, num_classes: int = 1
     x = layers.Rescaling(1.0 / 255.0 if normalize else 1.0, name=SCALING_LAYER)(inputs)
     if spec.kind == "cnn":
         x = layers.Reshape((28, 28, 1), name="channels")(x)
-        for i, (filters, pool) in enumerate(zip(spec.conv_filters, spec.pool_after), start=1):
+        for i, (filters, pool) in enumerate(zip(spec.conv_filters, spec.pool_after, strict=True), start=1):
             if spec.batch_norm:
                 x = layers.Conv2D(filters, spec.kernel_size, padding="same", use_bias=False, name=f"conv_{i}")(x)
                 x = layers.BatchNormalization(name=f"batch_norm_{i}")(x)
@@ -213,7 +206,7 @@ def summary_rows(model) -> list[dict]:
         shape = tuple(shape.shape) if shape is not None else ()
         rows.append({
             "layer": f"{layer.name} ({type(layer).__name__})",
-            "output shape": str(shape).replace("None", "None"),
+            "output shape": str(shape),
             "params": int(layer.count_params()),
         })
     return rows

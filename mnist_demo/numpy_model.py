@@ -171,7 +171,7 @@ def _check_chain(body: dict, specs: list[dict]) -> None:
     inputs, outputs = body.get("input_layers"), body.get("output_layers")
     if inputs not in ([names[0], 0, 0], [[names[0], 0, 0]]) or outputs not in ([names[-1], 0, 0], [[names[-1], 0, 0]]):
         raise Unsupported("not a single chain from input to output")
-    for previous, spec in zip(names, specs[1:]):
+    for previous, spec in zip(names[:-1], specs[1:], strict=True):
         nodes = spec.get("inbound_nodes", [])
         extra = {k: v for k, v in nodes[0].get("kwargs", {}).items() if v not in (None, False)} if nodes else {}
         if len(nodes) != 1 or extra or len(nodes[0].get("args", [])) != 1:

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .errors import AppError
+
 MODELS_DIR_ENV = "MNIST_DEMO_MODELS_DIR"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MAX_NAME_LENGTH = 64
@@ -18,31 +20,22 @@ MAX_MODEL_BYTES = 50 * 1024 * 1024
 _FORBIDDEN = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
 
 
-class ModelFileError(Exception):
-    """A model file is missing, corrupt, unsafe or not a digit classifier. `str()` says why in
-    English; `key` and `values` let the app say it in the learner's language."""
+class ModelFileError(AppError):
+    """A model file is missing, corrupt, unsafe or not a digit classifier."""
 
-    def __init__(self, message: str, key: str = "invalid", **values):
-        super().__init__(message)
-        self.key = key
-        self.values = values
+    group = "model"
 
 
-class InvalidNameError(ValueError):
-    """A model name that cannot be used as a file name; `key` names the rule it breaks."""
+class InvalidNameError(AppError, ValueError):
+    """A model name that cannot be used as a file name; the reason names the rule it breaks."""
 
-    def __init__(self, key: str, message: str, **values):
-        super().__init__(message)
-        self.key = key
-        self.values = values
+    group = "name"
 
 
-class SaveError(Exception):
+class SaveError(AppError):
     """Saving failed (disk full, not writable); nothing was left half written."""
 
-    def __init__(self, message: str, detail: str = ""):
-        super().__init__(message)
-        self.detail = detail or message
+    group = "save"
 
 
 @dataclass
@@ -68,7 +61,7 @@ class ModelInfo:
         known["name"] = known.get("name") or name
         info = cls(**known)
         if not isinstance(info.normalize, bool) or not isinstance(info.metrics, dict):
-            raise ModelFileError(f"sidecar of {name!r} has fields of the wrong type", "sidecar", name=name)
+            raise ModelFileError("sidecar", name=name)
         return info
 
 
@@ -88,14 +81,13 @@ def safe_model_name(name: str) -> str:
     if name.endswith(".keras"):
         name = name[: -len(".keras")].strip()
     if not name:
-        raise InvalidNameError("empty", "the name is empty")
+        raise InvalidNameError("empty")
     if len(name) > MAX_NAME_LENGTH:
-        raise InvalidNameError("too_long", f"the name is longer than {MAX_NAME_LENGTH} characters",
-                               limit=MAX_NAME_LENGTH)
+        raise InvalidNameError("too_long", limit=MAX_NAME_LENGTH)
     if _FORBIDDEN.search(name):
-        raise InvalidNameError("characters", "the name may not contain / \\ : * ? \" < > | or control characters")
+        raise InvalidNameError("characters")
     if name.startswith("."):
-        raise InvalidNameError("dot", "the name may not start with a dot")
+        raise InvalidNameError("dot")
     return name
 
 
@@ -139,7 +131,7 @@ def save_model(model, name: str, info: ModelInfo, folder: str | os.PathLike | No
         _atomic_write(target, write_keras)
         _atomic_write(sidecar_path(target), lambda tmp: tmp.write_text(info.to_json(), encoding="utf-8"))
     except OSError as e:
-        raise SaveError(f"could not save {name!r} in {folder}: {e.strerror or e}", str(e.strerror or e)) from e
+        raise SaveError("failed", name=name, detail=str(e.strerror or e)) from e
     return target
 
 
@@ -161,9 +153,9 @@ def read_info(model_path: str | os.PathLike) -> ModelInfo:
     try:
         data = json.loads(side.read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
-        raise ModelFileError(f"{side.name}: unreadable sidecar ({e})", "sidecar", name=side.name) from e
+        raise ModelFileError("sidecar", name=side.name) from e
     if not isinstance(data, dict):
-        raise ModelFileError(f"{side.name}: sidecar is not a JSON object", "sidecar", name=side.name)
+        raise ModelFileError("sidecar", name=side.name)
     return ModelInfo.from_dict(data, path.stem)
 
 
@@ -171,12 +163,11 @@ def check_model_file(path: str | os.PathLike) -> Path:
     """`path`, if it names an existing `.keras` file of an acceptable size; else ModelFileError."""
     path = Path(path)
     if not path.is_file():
-        raise ModelFileError(f"{path.name}: no such model file", "missing", name=path.name)
+        raise ModelFileError("missing", name=path.name)
     if path.stat().st_size > MAX_MODEL_BYTES:
-        raise ModelFileError(f"{path.name}: larger than {MAX_MODEL_BYTES // 2**20} MB", "too_big", name=path.name,
-                             limit=MAX_MODEL_BYTES // 2**20)
+        raise ModelFileError("too_big", name=path.name, limit=MAX_MODEL_BYTES // 2**20)
     if path.suffix != ".keras":
-        raise ModelFileError(f"{path.name}: not a .keras file", "not_keras", name=path.name)
+        raise ModelFileError("not_keras", name=path.name)
     return path
 
 
@@ -190,12 +181,8 @@ def load_keras_model(path: str | os.PathLike):
     except Exception as e:
         text = str(e).splitlines()[0] if str(e) else type(e).__name__
         if "safe_mode" in str(e) or "Lambda" in str(e):
-            raise ModelFileError(
-                f"{path.name}: refused, it contains code (a Lambda layer) that safe mode will not run",
-                "unsafe", name=path.name,
-            ) from e
-        raise ModelFileError(f"{path.name}: not a valid Keras model ({text[:200]})", "invalid", name=path.name,
-                             detail=text[:200]) from e
+            raise ModelFileError("unsafe", name=path.name) from e
+        raise ModelFileError("invalid", name=path.name, detail=text[:200]) from e
     check_model_shapes(model, path.name)
     return model
 
@@ -204,15 +191,13 @@ def check_model_shapes(model, label: str = "model") -> None:
     inputs = getattr(model, "inputs", None) or []
     outputs = getattr(model, "outputs", None) or []
     if len(inputs) != 1 or len(outputs) != 1:
-        raise ModelFileError(f"{label}: needs exactly one input and one output", "io_count", name=label)
+        raise ModelFileError("io_count", name=label)
     in_shape = tuple(inputs[0].shape[1:])
     if in_shape not in ((28, 28), (28, 28, 1), (784,)):
-        raise ModelFileError(f"{label}: takes input of shape {in_shape}, expected 28x28 images", "input_shape",
-                             name=label, shape=str(in_shape))
+        raise ModelFileError("input_shape", name=label, shape=str(in_shape))
     out_shape = tuple(outputs[0].shape[1:])
     if out_shape != (10,):
-        raise ModelFileError(f"{label}: has {out_shape} outputs, expected 10 classes", "outputs", name=label,
-                             shape=str(out_shape))
+        raise ModelFileError("outputs", name=label, shape=str(out_shape))
 
 
 def list_models(folder: str | os.PathLike | None = None) -> list[Path]:

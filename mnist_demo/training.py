@@ -16,7 +16,7 @@ import os
 import threading
 import time
 import weakref
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .data import Dataset, one_hot
@@ -244,7 +244,6 @@ class RunConfig:
     test_limit: int | None = None
     augment: bool = False
     validate: bool = True
-    extra: dict = field(default_factory=dict)
 
 
 class TrainingRun:
@@ -267,12 +266,10 @@ class TrainingRun:
         self.queue = queue or default_queue()
         self.abandon_after = abandon_after
         self.ticket = next(_tickets)
-        self.created = time.time()
         self._stop = threading.Event()
         self._last_seen = time.monotonic()
         self._thread: threading.Thread | None = None
         self.model = None
-        self.continued_from = continue_from
         earlier = None
         self.initial_epoch = 0
         if continue_from is not None:
@@ -324,10 +321,6 @@ class TrainingRun:
         if self._thread is not None:
             self._thread.join(timeout)
         return self.snapshot().done
-
-    @property
-    def alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
 
     def _should_stop(self) -> bool:
         if self._stop.is_set():

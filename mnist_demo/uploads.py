@@ -7,20 +7,18 @@ import warnings
 
 import numpy as np
 
+from .errors import AppError
+
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 4096 * 4096
 ALLOWED_FORMATS = ("PNG", "JPEG")
 MAX_SIDE_FOR_CANVAS = 1024
 
 
-class UploadError(ValueError):
-    """An upload we cannot use. `str()` says why in English; `key` and `values` let the app
-    say it in the learner's language."""
+class UploadError(AppError, ValueError):
+    """An uploaded picture we cannot use."""
 
-    def __init__(self, key: str, message: str, **values):
-        super().__init__(message)
-        self.key = key
-        self.values = values
+    group = "upload"
 
 
 def image_from_upload(data: bytes) -> np.ndarray:
@@ -28,36 +26,30 @@ def image_from_upload(data: bytes) -> np.ndarray:
     from PIL import Image, ImageSequence, UnidentifiedImageError
 
     if not data:
-        raise UploadError("empty", "the file is empty")
+        raise UploadError("empty")
     if len(data) > MAX_UPLOAD_BYTES:
         size, limit = f"{len(data) / 2**20:.1f}", MAX_UPLOAD_BYTES // 2**20
-        raise UploadError("too_big", f"the file is {size} MB; the limit is {limit} MB", size=size, limit=limit)
+        raise UploadError("too_big", size=size, limit=limit)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             if image.format not in ALLOWED_FORMATS:
                 kind = image.format or "this"
-                raise UploadError("format", f"{kind} files are not supported; upload a PNG or JPEG", kind=kind)
+                raise UploadError("format", kind=kind)
             width, height = image.size
             if width * height > MAX_PIXELS:
                 mp, limit = f"{width * height / 1e6:.0f}", f"{MAX_PIXELS / 1e6:.0f}"
-                raise UploadError(
-                    "too_many_pixels",
-                    f"the image is {width}x{height} ({mp} megapixels); the limit is {limit} megapixels",
-                    width=width, height=height, mp=mp, limit=limit,
-                )
+                raise UploadError("too_many_pixels", width=width, height=height, mp=mp, limit=limit)
             if getattr(image, "is_animated", False):
                 image = next(iter(ImageSequence.Iterator(image)))
             image.load()
     except UploadError:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise UploadError(
-            "not_image", "this is not a PNG or JPEG image (or it is too large to open safely)"
-        ) from None
+        raise UploadError("not_image") from None
     except (OSError, SyntaxError, ValueError) as e:
-        raise UploadError("damaged", f"the image is damaged or truncated ({e})", detail=str(e)) from None
+        raise UploadError("damaged", detail=str(e)) from None
     return _to_rgba(image)
 
 

@@ -2,33 +2,30 @@ import streamlit as st
 
 from mnist_demo import models
 from mnist_demo.charts import history_figure, overlay_figure
+from mnist_demo.choices import EPOCHS, TRAIN_IMAGES_STEP
 from mnist_demo.experiments import normalization_findings
-from mnist_demo.session import (
-    comparable_histories,
-    require_app_frame,
-    selected_dataset_name,
-    start_normalization_experiment,
-    t,
-    try_dataset,
-)
+from mnist_demo.ui.fixes import require_app_frame
+from mnist_demo.ui.resources import chosen_dataset, try_dataset
+from mnist_demo.ui.runs import Poll, comparable_histories, start_normalization_experiment
+from mnist_demo.ui.text import t
 
 require_app_frame()
 
 st.title(t("compare.title"))
-dataset_name = selected_dataset_name()
+dataset_name = chosen_dataset()
 ds, problem = try_dataset(dataset_name)
 
 st.subheader(t("compare.experiment"))
 st.markdown(t("compare.experiment_intro"))
 if ds is None:
-    st.error(t("train.no_data", problem=problem))
+    st.error(t("common.no_data", problem=problem))
 else:
     cols = st.columns(3)
-    preset_name = cols[0].selectbox(t("train.preset"), list(models.PRESETS), key="exp_preset",
+    preset_name = cols[0].selectbox(t("common.setting.preset"), list(models.PRESETS), key="exp_preset",
                                     index=list(models.PRESETS).index("mlp-512x2"))
-    epochs = cols[1].slider(t("train.epochs"), 1, 20, value=3, key="exp_epochs")
-    images = cols[2].slider(t("train.train_images"), 1000, len(ds.x_train), value=len(ds.x_train), step=1000,
-                            key="exp_images")
+    epochs = cols[1].slider(t("common.setting.epochs"), EPOCHS[0], 20, value=3, key="exp_epochs")
+    images = cols[2].slider(t("common.setting.train_images"), TRAIN_IMAGES_STEP, len(ds.x_train),
+                            value=len(ds.x_train), step=TRAIN_IMAGES_STEP, key="exp_images")
     experiment = st.session_state.get("experiment")
     busy = experiment is not None and not all(e.run.snapshot().done for e in experiment)
     if st.button(t("compare.run"), type="primary", disabled=busy, key="exp_start"):
@@ -36,12 +33,15 @@ else:
             models.preset(preset_name).replace(epochs=epochs), ds, images)
         st.rerun()
 
-chart_labels = {k: t(f"chart.{k}") for k in ("loss", "accuracy", "epoch", "batch", "validation")}
+chart_labels = {k: t(f"common.chart.{k}") for k in ("loss", "accuracy", "epoch", "batch", "validation")}
 experiment = st.session_state.get("experiment")
 running = experiment is not None and not all(e.run.snapshot().done for e in experiment)
 
 
-@st.fragment(run_every=0.5 if running else None)
+experiment_poll = Poll("exp_polling", 0.5)
+
+
+@st.fragment(run_every=experiment_poll.every(running))
 def experiment_progress():
     if experiment is None:
         return
@@ -50,15 +50,12 @@ def experiment_progress():
         entry.run.touch()
         snap = entry.run.snapshot()
         snaps[entry.label] = snap
-        place = t("train.queued", place=snap.queue_position or 1) if snap.state == "queued" else ""
-        st.caption(f"**{entry.label}** · {t('state.' + snap.state)} · {snap.fraction:.0%} {place}")
+        place = t("common.setting.queued", place=snap.queue_position or 1) if snap.state == "queued" else ""
+        st.caption(f"**{entry.label}** · {t('common.state.' + snap.state)} · {snap.fraction:.0%} {place}")
     st.plotly_chart(overlay_figure(snaps, chart_labels), key="experiment_chart", width="stretch")
-    if all(s.done for s in snaps.values()) and st.session_state.get("exp_polling"):
-        st.session_state.exp_polling = False
-        st.rerun()
+    experiment_poll.rerun_page_if(all(s.done for s in snaps.values()))
 
 
-st.session_state.exp_polling = running
 experiment_progress()
 
 if experiment is not None and not running:
@@ -82,6 +79,6 @@ else:
     names = st.multiselect(t("compare.pick"), list(histories), default=list(histories)[:4])
     chosen = [histories[n] for n in names]
     if chosen:
-        st.plotly_chart(history_figure(chosen, {**chart_labels, "train": t("chart.train_short")}),
+        st.plotly_chart(history_figure(chosen, {**chart_labels, "train": t("common.chart.train_short")}),
                         key="overlay_chart", width="stretch")
         st.dataframe([c["settings"] for c in chosen], hide_index=True, width="stretch")

@@ -4,12 +4,14 @@ import streamlit as st
 from mnist_demo.charts import class_count_figure, pixel_figure
 from mnist_demo.data import one_hot
 from mnist_demo.images import digit_image
-from mnist_demo.session import class_names, require_app_frame, selected_dataset_name, t, try_dataset
+from mnist_demo.ui.fixes import require_app_frame
+from mnist_demo.ui.resources import chosen_dataset, try_dataset
+from mnist_demo.ui.text import class_names, t
 
 require_app_frame()
 
-dataset_name = selected_dataset_name()
-st.title(t("data.title", name=t(f"dataset.{dataset_name}")))
+dataset_name = chosen_dataset()
+st.title(t("data.title", name=t(f"common.dataset.{dataset_name}")))
 ds, problem = try_dataset(dataset_name)
 if ds is None:
     st.error(t("data.no_data", problem=problem))
@@ -36,7 +38,7 @@ with left:
     st.markdown(t("data.grayscale"))
 with right:
     raw_tab, scaled_tab = st.tabs([t("data.raw_tab"), t("data.scaled_tab")])
-    hover = t("chart.pixel_hover")
+    hover = t("common.chart.pixel_hover")
     with raw_tab:
         st.plotly_chart(pixel_figure(image, 1, {"title": t("data.raw_title"), "hover": hover}), key="pixels_raw",
                         width="stretch")
@@ -47,6 +49,6 @@ with right:
 st.subheader(t("data.one_hot"))
 st.markdown(t("data.one_hot_text", label=names[label], k=label))
 encoded = one_hot(np.array([label]), ds.num_classes)[0]
-st.dataframe([{name: int(v) for name, v in zip(names, encoded)}], hide_index=True)
+st.dataframe([{name: int(v) for name, v in zip(names, encoded, strict=True)}], hide_index=True)
 st.code(f"keras.utils.to_categorical({label}, {ds.num_classes})\n# -> {encoded.astype(int).tolist()}",
         language="python")

@@ -11,7 +11,9 @@ from mnist_demo.canvas import (
 )
 from mnist_demo.charts import probability_figure
 from mnist_demo.images import digit_image
-from mnist_demo.session import model_picker, require_app_frame, t
+from mnist_demo.ui.fixes import require_app_frame
+from mnist_demo.ui.model_choice import model_picker
+from mnist_demo.ui.text import explain, t
 from mnist_demo.uploads import UploadError, image_from_upload
 
 require_app_frame()
@@ -19,7 +21,7 @@ require_app_frame()
 st.title(t("draw.title"))
 predictor = model_picker("draw_model")[1]
 st.caption(t("draw.model_info", name=predictor.name,
-             scaling=t("train.normalized") if predictor.info.normalize else t("train.raw")))
+             scaling=t("common.setting.normalized") if predictor.info.normalize else t("common.setting.raw")))
 
 st.session_state.setdefault("canvas_generation", 0)
 pad, result = st.columns([1, 1], gap="large")
@@ -47,7 +49,7 @@ with pad:
                 rgba = image_from_upload(upload.getvalue())
                 st.image(rgba, caption=upload.name, width=CANVAS_SIZE)
             except UploadError as e:
-                st.error(t("draw.bad_upload", error=t(f"upload_error.{e.key}", **e.values)))
+                st.error(t("draw.bad_upload", error=explain(e)))
 
     with st.expander(t("draw.inspector"), expanded=False):
         toggles = st.columns(3)
@@ -67,7 +69,8 @@ with result:
         st.markdown(t("draw.prediction", digit=prediction.digit, confidence=f"{prediction.confidence:.0%}"))
         st.plotly_chart(
             probability_figure(prediction.probabilities, range(10), {
-                "title": t("draw.probabilities"), "probability": t("chart.probability"), "class": t("chart.digit"),
+                "title": t("draw.probabilities"), "probability": t("common.chart.probability"),
+                "class": t("common.chart.digit"),
             }),
             key="probabilities", width="stretch",
         )
@@ -83,5 +86,5 @@ if prediction is not None:
         (digit_image(steps.image, 8), t("draw.step_centered")),
         (digit_image(prediction.image, 8), t("draw.step_model_input", scale=predictor.scaling_text)),
     ]
-    for col, (image, caption) in zip(cols, images):
+    for col, (image, caption) in zip(cols, images, strict=True):
         col.image(image, caption=caption, width="stretch", clamp=True)

@@ -2,48 +2,43 @@ import streamlit as st
 
 from mnist_demo.charts import confusion_figure, per_class_figure
 from mnist_demo.images import digit_image
-from mnist_demo.session import (
-    class_names,
-    evaluation,
-    model_picker,
-    require_app_frame,
-    selected_dataset_name,
-    t,
-    try_dataset,
-)
+from mnist_demo.ui.fixes import require_app_frame
+from mnist_demo.ui.model_choice import evaluation, model_picker
+from mnist_demo.ui.resources import chosen_dataset, try_dataset
+from mnist_demo.ui.text import class_names, t
 
 require_app_frame()
 
-st.title(t("eval.title"))
+st.title(t("evaluate.title"))
 choice, predictor = model_picker("eval_model")
-dataset_name = selected_dataset_name()
+dataset_name = chosen_dataset()
 ds, problem = try_dataset(dataset_name)
 if ds is None:
-    st.error(t("eval.no_data", problem=problem))
+    st.error(t("evaluate.no_data", problem=problem))
     st.stop()
 names = class_names(ds.name)
 if predictor.info.dataset != dataset_name:
-    st.warning(t("eval.other_dataset", trained=t(f"dataset.{predictor.info.dataset}"),
-                 chosen=t(f"dataset.{dataset_name}")))
+    st.warning(t("evaluate.other_dataset", trained=t(f"common.dataset.{predictor.info.dataset}"),
+                 chosen=t(f"common.dataset.{dataset_name}")))
 
-with st.spinner(t("eval.computing")):
+with st.spinner(t("evaluate.computing")):
     result = evaluation(choice, predictor, dataset_name)
 
 cols = st.columns(3)
-cols[0].metric(t("metric.test_accuracy"), f"{result.test_accuracy:.4f}")
-cols[1].metric(t("metric.test_loss"), f"{result.test_loss:.4f}")
-cols[2].metric(t("eval.mistakes"), f"{len(result.misclassified):,} / {len(result.labels):,}")
-st.plotly_chart(per_class_figure(result.per_class_accuracy, names, {"title": t("eval.per_class")}),
+cols[0].metric(t("common.metric.test_accuracy"), f"{result.test_accuracy:.4f}")
+cols[1].metric(t("common.metric.test_loss"), f"{result.test_loss:.4f}")
+cols[2].metric(t("evaluate.mistakes"), f"{len(result.misclassified):,} / {len(result.labels):,}")
+st.plotly_chart(per_class_figure(result.per_class_accuracy, names, {"title": t("evaluate.per_class")}),
                 key="per_class", width="stretch")
 
-st.subheader(t("eval.confusion"))
-st.caption(t("eval.confusion_help"))
+st.subheader(t("evaluate.confusion"))
+st.caption(t("evaluate.confusion_help"))
 matrix_col, cell_col = st.columns([3, 2], gap="large")
 with matrix_col:
     event = st.plotly_chart(
         confusion_figure(result.confusion, names, {
-            "title": "", "predicted": t("eval.predicted"), "true": t("eval.true"),
-            "hover": t("eval.cell_hover"),
+            "title": "", "predicted": t("evaluate.predicted"), "true": t("evaluate.true"),
+            "hover": t("evaluate.cell_hover"),
         }),
         key="confusion", on_select="rerun", selection_mode="points", width="stretch",
     )
@@ -58,20 +53,20 @@ if clicked and clicked != st.session_state.get("last_clicked_cell"):
 st.session_state.last_clicked_cell = clicked
 with cell_col:
     pick = st.columns(2)
-    true_class = pick[0].selectbox(t("eval.true"), range(ds.num_classes), key="cell_true",
+    true_class = pick[0].selectbox(t("evaluate.true"), range(ds.num_classes), key="cell_true",
                                    format_func=lambda i: names[i])
-    pred_class = pick[1].selectbox(t("eval.predicted"), range(ds.num_classes), key="cell_pred",
+    pred_class = pick[1].selectbox(t("evaluate.predicted"), range(ds.num_classes), key="cell_pred",
                                    format_func=lambda i: names[i])
     indices = result.pair_indices(true_class, pred_class)
-    st.markdown(t("eval.cell_count", n=len(indices), true=names[true_class],
+    st.markdown(t("evaluate.cell_count", n=len(indices), true=names[true_class],
                   pred=names[pred_class]))
     with st.container(key="cell_images"):
         grid = st.columns(6)
         for i, index in enumerate(indices[:36]):
             grid[i % 6].image(digit_image(ds.x_test[index], 2), caption=f"#{index}")
 
-st.subheader(t("eval.grid"))
-only_mistakes = st.toggle(t("eval.only_mistakes"), key="only_mistakes")
+st.subheader(t("evaluate.grid"))
+only_mistakes = st.toggle(t("evaluate.only_mistakes"), key="only_mistakes")
 shown = result.misclassified[:30] if only_mistakes else range(30)
 grid = st.columns(10)
 for i, index in enumerate(shown):
@@ -79,12 +74,12 @@ for i, index in enumerate(shown):
         st.image(digit_image(ds.x_test[index], 3), width="stretch")
         predicted, label = int(result.predictions[index]), int(result.labels[index])
         color = "blue" if predicted == label else "red"
-        st.markdown(f":{color}[**{names[predicted]}**]", help=t("eval.truth", label=names[label]))
+        st.markdown(f":{color}[**{names[predicted]}**]", help=t("evaluate.truth", label=names[label]))
 
-st.subheader(t("eval.first_ten"))
-st.caption(t("eval.first_ten_help"))
+st.subheader(t("evaluate.first_ten"))
+st.caption(t("evaluate.first_ten_help"))
 st.dataframe(
-    [{"#": i, t("eval.label"): names[label], t("eval.prediction"): names[pred],
+    [{"#": i, t("evaluate.label"): names[label], t("evaluate.prediction"): names[pred],
       "✓": "✓" if label == pred else "✗"} for i, label, pred in result.first(10)],
     hide_index=True,
 )

@@ -1,14 +1,9 @@
 import streamlit as st
 
 from mnist_demo.images import digit_gallery_html
-from mnist_demo.session import (
-    available_datasets,
-    class_names,
-    require_app_frame,
-    selected_dataset_name,
-    t,
-    try_test_sample,
-)
+from mnist_demo.ui.fixes import require_app_frame
+from mnist_demo.ui.resources import available_datasets, chosen_dataset, try_test_sample
+from mnist_demo.ui.text import class_names, t
 
 SAMPLE_COUNT = 24
 
@@ -20,13 +15,13 @@ st.markdown(t("home.intro"))
 st.subheader(t("home.datasets"))
 for name, source in available_datasets().items():
     if source:
-        st.markdown(t("home.dataset_local", name=t(f"dataset.{name}"), source=source))
+        st.markdown(t("home.dataset_local", name=t(f"common.dataset.{name}"), source=source))
     else:
-        st.markdown(t("home.dataset_missing", name=t(f"dataset.{name}")))
+        st.markdown(t("home.dataset_missing", name=t(f"common.dataset.{name}")))
 
-name = selected_dataset_name()
+name = chosen_dataset()
 sample, problem = try_test_sample(name, SAMPLE_COUNT)
-st.subheader(t("home.samples", name=t(f"dataset.{name}"), count=SAMPLE_COUNT))
+st.subheader(t("home.samples", name=t(f"common.dataset.{name}"), count=SAMPLE_COUNT))
 if sample is None:
     st.warning(problem)
 else:

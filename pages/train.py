@@ -2,28 +2,29 @@ import streamlit as st
 
 from mnist_demo import models
 from mnist_demo.charts import training_figure
-from mnist_demo.choices import BATCH_SIZES, LEARNING_RATES, WIDTHS, sanitized
-from mnist_demo.codegen import keras_code
-from mnist_demo.session import (
-    active_run,
-    continue_run,
-    latest_run,
-    load_uploaded_model,
-    model_bytes,
-    require_app_frame,
-    save_run,
-    selected_dataset_name,
-    start_training,
-    t,
-    try_dataset,
+from mnist_demo.choices import (
+    BATCH_SIZES,
+    DROPOUT,
+    DROPOUT_STEP,
+    EPOCHS,
+    LEARNING_RATES,
+    TRAIN_IMAGES_STEP,
+    WIDTHS,
+    sanitized,
 )
+from mnist_demo.codegen import keras_code
+from mnist_demo.ui.fixes import require_app_frame
+from mnist_demo.ui.model_choice import load_uploaded_model
+from mnist_demo.ui.resources import chosen_dataset, try_dataset
+from mnist_demo.ui.runs import Poll, active_run, continue_run, latest_run, save_run, start_training
+from mnist_demo.ui.text import t
 
 require_app_frame()
 
 def apply_preset():
     spec = models.preset(st.session_state.preset)
     st.session_state.update(
-        epochs=min(spec.epochs, 50), batch_size=spec.batch_size, learning_rate=spec.learning_rate,
+        epochs=min(spec.epochs, EPOCHS[1]), batch_size=spec.batch_size, learning_rate=spec.learning_rate,
         optimizer=spec.optimizer, dropout=spec.dropout, width=models.width_of(spec),
     )
 
@@ -38,10 +39,10 @@ if "preset" not in st.session_state:
     apply_preset()
 
 st.title(t("train.title"))
-dataset_name = selected_dataset_name()
+dataset_name = chosen_dataset()
 ds, problem = try_dataset(dataset_name)
 if ds is None:
-    st.error(t("train.no_data", problem=problem))
+    st.error(t("common.no_data", problem=problem))
     st.stop()
 st.session_state.setdefault("train_images", len(ds.x_train))
 st.session_state.update(sanitized(
@@ -53,18 +54,19 @@ st.session_state.update(sanitized(
 settings, live = st.columns([1, 2], gap="large")
 with settings:
     st.radio(t("train.kind"), models.KINDS, key="kind", horizontal=True, on_change=apply_kind,
-             format_func={k: t(f"kind.{k}") for k in models.KINDS}.get, help=t("train.kind_help"))
-    st.selectbox(t("train.preset"), models.presets_for(st.session_state.kind), key="preset",
-                 on_change=apply_preset, format_func={p: f"{p} — {t('preset.' + p)}" for p in models.PRESETS}.get)
-    st.slider(t("train.epochs"), 1, 50, key="epochs", help=t("train.epochs_help"))
-    st.select_slider(t("train.batch_size"), BATCH_SIZES, key="batch_size", help=t("train.batch_size_help"))
-    st.select_slider(t("train.learning_rate"), LEARNING_RATES, key="learning_rate",
+             format_func={k: t(f"common.kind.{k}") for k in models.KINDS}.get, help=t("train.kind_help"))
+    preset_names = {p: f"{p} — {t('common.preset.' + p)}" for p in models.PRESETS}
+    st.selectbox(t("common.setting.preset"), models.presets_for(st.session_state.kind), key="preset",
+                 on_change=apply_preset, format_func=preset_names.get)
+    st.slider(t("common.setting.epochs"), *EPOCHS, key="epochs", help=t("train.epochs_help"))
+    st.select_slider(t("common.setting.batch_size"), BATCH_SIZES, key="batch_size", help=t("train.batch_size_help"))
+    st.select_slider(t("common.setting.learning_rate"), LEARNING_RATES, key="learning_rate",
                      help=t("train.learning_rate_help"))
-    st.selectbox(t("train.optimizer"), models.OPTIMIZERS, key="optimizer", format_func=str.upper)
-    st.slider(t("train.dropout"), 0.0, 0.7, step=0.05, key="dropout", help=t("train.dropout_help"))
+    st.selectbox(t("common.setting.optimizer"), models.OPTIMIZERS, key="optimizer", format_func=str.upper)
+    st.slider(t("train.dropout"), *DROPOUT, step=DROPOUT_STEP, key="dropout", help=t("train.dropout_help"))
     st.select_slider(t(f"train.width_{st.session_state.kind}"), WIDTHS, key="width", help=t("train.width_help"))
-    st.slider(t("train.train_images"), 1000, len(ds.x_train), step=1000, key="train_images",
-              help=t("train.train_images_help"))
+    st.slider(t("common.setting.train_images"), TRAIN_IMAGES_STEP, len(ds.x_train), step=TRAIN_IMAGES_STEP,
+              key="train_images", help=t("train.train_images_help"))
 
     spec = models.with_dropout(models.with_width(models.preset(st.session_state.preset), st.session_state.width),
                                st.session_state.dropout).replace(
@@ -73,7 +75,7 @@ with settings:
     )
 
 with live:
-    normalize = st.toggle(t("train.normalize"), value=True, key="normalize")
+    normalize = st.toggle(t("common.setting.normalize"), value=True, key="normalize")
     st.caption(t("train.normalize_on") if normalize else t("train.normalize_off"))
     running = active_run()
     start, stop, _ = st.columns([1, 1, 2])
@@ -89,21 +91,24 @@ with st.expander(t("train.code"), icon=":material/code:"):
     st.caption(t("train.code_help"))
     st.code(keras_code(spec, normalize, dataset_name), language="python")
 
-with st.expander(t("upload_model.title"), icon=":material/upload_file:"):
-    upload = st.file_uploader(t("upload_model.file"), type=["keras"], key="model_upload")
-    expects_scaled = st.toggle(t("upload_model.normalize"), value=True, key="upload_normalize",
-                               help=t("upload_model.normalize_help"))
-    if upload is not None and st.button(t("upload_model.load"), key="upload_load"):
+with st.expander(t("train.upload.title"), icon=":material/upload_file:"):
+    upload = st.file_uploader(t("train.upload.file"), type=["keras"], key="model_upload")
+    expects_scaled = st.toggle(t("train.upload.normalize"), value=True, key="upload_normalize",
+                               help=t("train.upload.normalize_help"))
+    if upload is not None and st.button(t("train.upload.load"), key="upload_load"):
         name, problem = load_uploaded_model(upload.name, upload.getvalue(), expects_scaled)
         if problem:
             st.error(problem)
         else:
-            st.success(t("upload_model.loaded", name=name))
+            st.success(t("train.upload.loaded", name=name))
 
-chart_labels = {k: t(f"chart.{k}") for k in ("loss", "accuracy", "epoch", "batch", "train_epoch", "validation")}
+chart_labels = {k: t(f"common.chart.{k}") for k in ("loss", "accuracy", "epoch", "batch", "train_epoch", "validation")}
 
 
-@st.fragment(run_every=0.5 if running else None)
+progress_poll = Poll("polling", 0.5)
+
+
+@st.fragment(run_every=progress_poll.every(running is not None))
 def live_progress():
     entry = latest_run()
     if entry is None:
@@ -111,9 +116,9 @@ def live_progress():
         return
     entry.run.touch()
     snap = entry.run.snapshot()
-    st.markdown(f"**{entry.label}** · {t('state.' + snap.state)}")
+    st.markdown(f"**{entry.label}** · {t('common.state.' + snap.state)}")
     if snap.state == "queued":
-        st.info(t("train.queued", place=snap.queue_position or 1))
+        st.info(t("common.setting.queued", place=snap.queue_position or 1))
     else:
         eta = t("train.seconds", n=f"{snap.eta:.0f}") if snap.eta is not None else "…"
         st.progress(snap.fraction, text=t(
@@ -124,17 +129,14 @@ def live_progress():
     if snap.epochs:
         last = snap.epochs[-1]
         cols = st.columns(4)
-        cols[0].metric(t("chart.loss"), f"{last.loss:.4f}")
-        cols[1].metric(t("chart.accuracy"), f"{last.accuracy:.4f}")
+        cols[0].metric(t("common.chart.loss"), f"{last.loss:.4f}")
+        cols[1].metric(t("common.chart.accuracy"), f"{last.accuracy:.4f}")
         if last.val_loss is not None:
-            cols[2].metric(t("metric.val_loss"), f"{last.val_loss:.4f}")
-            cols[3].metric(t("metric.val_accuracy"), f"{last.val_accuracy:.4f}")
-    if snap.done and st.session_state.get("polling"):
-        st.session_state.polling = False
-        st.rerun()
+            cols[2].metric(t("common.metric.val_loss"), f"{last.val_loss:.4f}")
+            cols[3].metric(t("common.metric.val_accuracy"), f"{last.val_accuracy:.4f}")
+    progress_poll.rerun_page_if(snap.done)
 
 
-st.session_state.polling = running is not None
 with live:
     live_progress()
 
@@ -149,9 +151,9 @@ if entry is not None and entry.run.snapshot().done:
     if snap.state == "stopped":
         st.warning(t("train.stopped_note", reason=snap.stop_reason or ""))
     cols = st.columns(3)
-    cols[0].metric(t("metric.test_accuracy"), f"{snap.test_accuracy:.4f}")
-    cols[1].metric(t("metric.test_loss"), f"{snap.test_loss:.4f}")
-    cols[2].metric(t("metric.seconds"), f"{snap.elapsed:.1f}")
+    cols[0].metric(t("common.metric.test_accuracy"), f"{snap.test_accuracy:.4f}")
+    cols[1].metric(t("common.metric.test_loss"), f"{snap.test_loss:.4f}")
+    cols[2].metric(t("common.metric.seconds"), f"{snap.elapsed:.1f}")
     st.caption(t("train.unsaved_note"))
     with st.expander(t("train.summary"), expanded=False):
         rows = models.summary_rows(entry.run.model)
@@ -174,7 +176,5 @@ if entry is not None and entry.run.snapshot().done:
         if st.button(t("train.more", n=more), key="train_more", disabled=snap.state != "finished"):
             continue_run(entry, ds, int(more))
             st.rerun()
-        if "bytes" not in entry.extras:
-            entry.extras["bytes"] = model_bytes(entry.run.model)
-        st.download_button(t("train.download"), entry.extras["bytes"], file_name=f"{entry.preset}.keras",
+        st.download_button(t("train.download"), entry.download_bytes(), file_name=f"{entry.preset}.keras",
                            mime="application/octet-stream")

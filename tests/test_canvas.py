@@ -5,7 +5,6 @@ puts the centre of mass at MNIST's own, (14.0, 14.0), within the half pixel an i
 shift allows, which is also within 1 px of the geometric centre (13.5, 13.5).
 """
 
-import time
 
 import numpy as np
 import pytest
@@ -234,14 +233,3 @@ def test_all_steps_off_is_the_whole_canvas_resized():
     assert abs(max(ink_extent(steps.image)) - extent) <= 1.5
     top, _, left, _ = ink_margins(steps.image)
     assert top == 0 and left == 0
-
-
-def test_preprocessing_is_fast():
-    rgba = render_strokes(SEVEN)
-    preprocess_canvas(rgba)
-    timings = []
-    for _ in range(20):
-        start = time.process_time()
-        preprocess_canvas(rgba)
-        timings.append(time.process_time() - start)
-    assert np.median(timings) < 0.010

@@ -167,7 +167,7 @@ def test_download_failure_is_a_data_not_found_error(tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
 
     def offline(name):
-        raise DataNotFoundError(data.how_to_get_data(name, reason="no network"))
+        raise data.not_found(name, reason="no network")
 
     monkeypatch.setattr(data, "_load_from_keras", offline)
     with pytest.raises(DataNotFoundError, match="download failed: no network"):

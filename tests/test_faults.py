@@ -11,8 +11,8 @@ import urllib.request
 
 import pytest
 
+from .apptest import app, texts
 from .conftest import DATA_DIR, ROOT, requires_mnist
-from .test_app import _app, _texts
 
 
 @pytest.fixture
@@ -23,19 +23,17 @@ def no_data(tmp_path, monkeypatch):
 
 
 def test_without_data_home_explains_and_draw_still_predicts(no_data):
+    from harness.drawing import SEVEN, canvas_value
     from mnist_demo.render import render_strokes
 
-    from .strokes import SEVEN
-    from .test_app import _canvas_state
-
-    home = _app()
-    assert "not found locally" in _texts(home) and "MNIST_DEMO_DATA_DIR" in _texts(home)
-    train = _app("pages/train.py")
-    assert "nothing to train on" in _texts(train) and "MNIST_DEMO_DATA_DIR" in _texts(train)
-    draw = _app("pages/draw.py")
-    draw.session_state["draw_canvas_0"] = _canvas_state(render_strokes(SEVEN))
+    home = app()
+    assert "not found locally" in texts(home) and "MNIST_DEMO_DATA_DIR" in texts(home)
+    train = app("pages/train.py")
+    assert "nothing to train on" in texts(train) and "MNIST_DEMO_DATA_DIR" in texts(train)
+    draw = app("pages/draw.py")
+    draw.session_state["draw_canvas_0"] = canvas_value(render_strokes(SEVEN))
     draw.run()
-    assert "## Prediction: 7" in _texts(draw)
+    assert "## Prediction: 7" in texts(draw)
 
 
 @requires_mnist
@@ -47,18 +45,17 @@ def test_a_truncated_data_file_is_named_on_the_train_page(tmp_path, monkeypatch)
     labels.write_bytes(gzip.compress(raw[:-100]))
     monkeypatch.setenv("MNIST_DEMO_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("MNIST_DEMO_OFFLINE", "1")
-    at = _app("pages/train.py")
-    assert "t10k-labels-idx1-ubyte.gz" in _texts(at) and "truncated" in _texts(at)
+    at = app("pages/train.py")
+    assert "t10k-labels-idx1-ubyte.gz" in texts(at) and "truncated" in texts(at)
 
 
 @requires_mnist
 def test_killing_the_server_mid_training_leaves_saved_models_intact(tmp_path):
     """Train, save, start a second training, SIGKILL the server: the saved files are whole and
     the next server starts and loads them."""
+    from harness.server import free_port
     from mnist_demo.predict import Predictor
     from mnist_demo.storage import list_models
-
-    from .e2e.server import free_port
 
     models = tmp_path / "models"
     env = {**os.environ, "MNIST_DEMO_MODELS_DIR": str(models)}
@@ -69,7 +66,8 @@ def test_killing_the_server_mid_training_leaves_saved_models_intact(tmp_path):
         "from mnist_demo.storage import ModelInfo, save_model\n"
         "from mnist_demo.training import RunConfig, TrainingQueue, TrainingRun\n"
         "ds = load_dataset('mnist')\n"
-        "run = TrainingRun(preset('mlp-64').replace(epochs=1), ds, RunConfig(train_limit=3000), queue=TrainingQueue(1))\n"
+        "spec = preset('mlp-64').replace(epochs=1)\n"
+        "run = TrainingRun(spec, ds, RunConfig(train_limit=3000), queue=TrainingQueue(1))\n"
         "run.start(); run.join()\n"
         "save_model(run.model, 'kept', ModelInfo(name='kept'))\n"
         "big = TrainingRun(preset('mlp-512x2').replace(epochs=50), ds, RunConfig(), queue=TrainingQueue(1)).start()\n"

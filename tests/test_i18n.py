@@ -7,13 +7,13 @@ import pytest
 from google.protobuf.json_format import MessageToDict
 from streamlit.testing.v1 import AppTest
 
+from harness.drawing import SEVEN, canvas_value
+from harness.server import APP
 from mnist_demo import i18n, models
-from mnist_demo.i18n_ja import JA
+from mnist_demo.i18n.ja import CATALOG as JA
 from mnist_demo.render import render_strokes
 
 from .conftest import requires_mnist
-from .strokes import SEVEN
-from .test_app import APP, _canvas_state
 
 EN = i18n.CATALOG["en"]
 PAGES = ["home", "train", "draw", "evaluate", "compare", "data"]
@@ -35,6 +35,21 @@ def test_every_key_exists_in_both_languages():
     assert sorted(set(JA) - set(EN)) == [], "Japanese keys that English does not have"
 
 
+def test_both_catalogs_list_their_keys_in_one_order():
+    assert list(EN) == list(JA)
+
+
+def test_keys_start_with_their_page_or_a_shared_group():
+    groups = {"frame", "common", "home", "train", "draw", "evaluate", "compare", "data", "error"}
+    assert sorted({key.split(".")[0] for key in EN} - groups) == []
+    seen: list[str] = []
+    for key in EN:  # one block per group: a group's keys are not scattered through the file
+        group = key.split(".")[0]
+        if not seen or seen[-1] != group:
+            assert group not in seen, f"{key} is away from the other {group}.* keys"
+            seen.append(group)
+
+
 @pytest.mark.parametrize("lang", ["en", "ja"])
 def test_no_empty_texts(lang):
     assert [k for k, v in i18n.CATALOG[lang].items() if not v.strip()] == []
@@ -52,12 +67,12 @@ def test_japanese_texts_format_like_english():
 
 def test_every_preset_has_a_description_in_both_languages():
     for name in models.PRESETS:
-        assert f"preset.{name}" in EN and f"preset.{name}" in JA
+        assert f"common.preset.{name}" in EN and f"common.preset.{name}" in JA
 
 
 def test_translate_reads_the_japanese_catalog():
     assert i18n.translate("train.title", "ja") == JA["train.title"]
-    assert i18n.translate("sidebar.training", "ja", label="a", epoch=1, epochs=3) == "a: エポック 1/3"
+    assert i18n.translate("frame.training", "ja", label="a", epoch=1, epochs=3) == "a: エポック 1/3"
 
 
 def test_learners_terms_are_used():
@@ -124,7 +139,7 @@ ENGLISH_PHRASES = list(_english_phrases())
 
 
 def _japanese_app(page: str, **context) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
+    at = AppTest.from_file(str(APP), default_timeout=90)
     at.context = context
     at.session_state["lang"] = "ja"
     at.run()
@@ -140,7 +155,7 @@ def _japanese_app(page: str, **context) -> AppTest:
 def test_page_in_japanese_shows_no_english_catalog_text(page):
     at = _japanese_app(page, locale="en-US")  # the session's choice wins over the browser's language
     if page == "draw":
-        at.session_state["draw_canvas_0"] = _canvas_state(render_strokes(SEVEN, fraction=0.6))
+        at.session_state["draw_canvas_0"] = canvas_value(render_strokes(SEVEN, fraction=0.6))
         at.run()
         assert not at.exception, [e.value for e in at.exception]
         assert "## 予測: 7" in _rendered(at)
@@ -148,27 +163,27 @@ def test_page_in_japanese_shows_no_english_catalog_text(page):
     assert re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", text)
     found = sorted({(key, piece) for key, piece in ENGLISH_PHRASES if piece in text})
     assert found == [], f"English on the Japanese {page} page"
-    expected_title = {"home": "home.title", "train": "train.title", "draw": "draw.title", "evaluate": "eval.title",
+    expected_title = {"home": "home.title", "train": "train.title", "draw": "draw.title", "evaluate": "evaluate.title",
                       "compare": "compare.title"}.get(page)
     if expected_title:
         assert at.title[0].value == JA[expected_title]
     if page == "train":
         presets = at.selectbox(key="preset")
-        assert JA["preset.mlp-512x2"] in "\n".join(presets.options)
+        assert JA["common.preset.mlp-512x2"] in "\n".join(presets.options)
         assert at.slider(key="epochs").label == "エポック数"
         assert at.slider(key="epochs").help.startswith("エポック (epoch)")
 
 
 @requires_mnist
 def test_train_page_follows_the_browser_and_the_switch():
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = AppTest.from_file(str(APP), default_timeout=60)
     at.context = {"locale": "ja-JP"}
     at.run()
     at.switch_page("pages/train.py")
     at.run()
     assert at.title[0].value == "モデルを学習させる" and at.session_state["lang"] == "ja"
     switch = at.radio(key="lang")
-    assert switch.value == "ja" and switch.label == JA["sidebar.language"]
+    assert switch.value == "ja" and switch.label == JA["frame.language"]
     switch.set_value("en").run()
     assert at.title[0].value == EN["train.title"]
     at.run()
@@ -176,7 +191,7 @@ def test_train_page_follows_the_browser_and_the_switch():
 
 
 def test_a_browser_that_says_nothing_gets_japanese():
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = AppTest.from_file(str(APP), default_timeout=60)
     at.run()
     assert not at.exception and at.session_state["lang"] == "ja"
     assert at.title[0].value == JA["home.title"]

@@ -55,7 +55,7 @@ def test_predicting_with_the_shipped_model_never_imports_tensorflow():
         "from mnist_demo.predict import Predictor\n"
         "from mnist_demo.storage import default_model_path\n"
         "from mnist_demo.render import render_strokes\n"
-        "from tests.strokes import SEVEN\n"
+        "from harness.drawing import SEVEN\n"
         "p = Predictor.load(default_model_path())\n"
         "rgba = render_strokes(SEVEN, size=280, stroke_width=18, fraction=0.6)\n"
         "print(p.backend, p.predict_canvas(rgba).digit, 'tensorflow' in sys.modules, 'keras' in sys.modules)\n"
@@ -115,7 +115,7 @@ def test_a_lambda_layer_is_still_refused_by_safe_mode(tmp_path):
         numpy_model.load(tmp_path / "lambda.keras")
     with pytest.raises(ModelFileError) as refused:
         Predictor.load(tmp_path / "lambda.keras")
-    assert refused.value.key == "unsafe"
+    assert refused.value.reason == "unsafe"
 
 
 def test_damaged_weights_fall_through_to_keras_error(tmp_path):
@@ -130,7 +130,7 @@ def test_damaged_weights_fall_through_to_keras_error(tmp_path):
         numpy_model.load(tmp_path / "damaged.keras")
     with pytest.raises(ModelFileError) as broken:
         Predictor.load(tmp_path / "damaged.keras")
-    assert broken.value.key == "invalid"
+    assert broken.value.reason == "invalid"
 
 
 def test_convolution_and_pooling_match_their_definitions():

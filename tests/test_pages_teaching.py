@@ -1,13 +1,13 @@
 """AppTest of the teaching pages: Evaluate, Compare, Data, and the Train page's extras."""
 
 
+from .apptest import app, start_training, texts, wait_for
 from .conftest import requires_fashion, requires_mnist
-from .test_app import _app, _texts, _wait_for
 
 
 @requires_mnist
 def test_evaluate_shows_metrics_confusion_and_the_grid():
-    at = _app("pages/evaluate.py")
+    at = app("pages/evaluate.py")
     metrics = {m.label: m.value for m in at.metric}
     assert float(metrics["Test accuracy"]) >= 0.993
     assert metrics["Mistakes"].endswith("/ 10,000")
@@ -23,19 +23,19 @@ def test_evaluate_shows_metrics_confusion_and_the_grid():
 
     at.selectbox(key="cell_true").set_value(4).run()
     at.selectbox(key="cell_pred").set_value(4).run()
-    assert "test images are **4** and were predicted as **4**" in _texts(at)
+    assert "test images are **4** and were predicted as **4**" in texts(at)
     assert len(at.get("image")) > 30
 
 
 @requires_mnist
 def test_compare_runs_the_normalization_experiment_and_explains_it():
-    at = _app("pages/compare.py")
+    at = app("pages/compare.py")
     at.selectbox(key="exp_preset").set_value("mlp-256-100").run()
     at.slider(key="exp_epochs").set_value(2)
     at.slider(key="exp_images").set_value(10000)
     at.button(key="exp_start").click().run()
-    _wait_for(at, lambda a: "**Result.**" in _texts(a))
-    text = _texts(at)
+    wait_for(at, lambda a: "**Result.**" in texts(a))
+    text = texts(at)
     assert "With / 255 the model reaches" in text and "**Why.**" in text
     assert "MLP /255" in text and "MLP raw 0-255" in text
     histories = at.multiselect[0]
@@ -47,8 +47,8 @@ def test_compare_runs_the_normalization_experiment_and_explains_it():
 
 @requires_mnist
 def test_data_page_shows_pixels_and_one_hot():
-    at = _app("pages/data.py")
-    assert "60,000 training images" in _texts(at)
+    at = app("pages/data.py")
+    assert "60,000 training images" in texts(at)
     at.number_input(key="data_index").set_value(1).run()
     row = at.dataframe[0].value.iloc[0]
     assert row["0"] == 1 and row.sum() == 1
@@ -57,14 +57,14 @@ def test_data_page_shows_pixels_and_one_hot():
 
 @requires_fashion
 def test_data_page_works_for_fashion_mnist():
-    at = _app("pages/data.py")
+    at = app("pages/data.py")
     at.radio(key="dataset").set_value("fashion-mnist").run()
     assert at.title[0].value == "Look at the data: Fashion-MNIST"
     assert "Ankle boot" in at.dataframe[0].value.columns
 
 
 def test_keras_code_panel_follows_the_sliders():
-    at = _app("pages/train.py")
+    at = app("pages/train.py")
     assert 'x_train = x_train.astype("float32") / 255' in at.code[0].value
     at.toggle(key="normalize").set_value(False).run()
     assert "/ 255" not in at.code[0].value
@@ -74,14 +74,11 @@ def test_keras_code_panel_follows_the_sliders():
 
 @requires_mnist
 def test_train_more_epochs_continues_the_curve():
-    at = _app("pages/train.py")
-    at.selectbox(key="preset").set_value("mlp-512x2").run()
-    at.slider(key="epochs").set_value(1)
-    at.slider(key="train_images").set_value(2000)
-    at.button(key="train_start").click().run()
-    _wait_for(at, lambda a: "· finished" in _texts(a))
+    at = app("pages/train.py")
+    start_training(at, "mlp-512x2", epochs=1, train_images=2000)
+    wait_for(at, lambda a: "· finished" in texts(a))
     at.button(key="train_more").click().run()
-    _wait_for(at, lambda a: "(/255) +1** · finished" in _texts(a))
+    wait_for(at, lambda a: "(/255) +1** · finished" in texts(a))
     runs = at.session_state["runs"]
     assert [e.epoch for e in runs[-1].run.snapshot().epochs] == [1, 2]
     assert runs[-1].run.model is runs[-2].run.model

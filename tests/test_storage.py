@@ -142,7 +142,7 @@ def test_truncated_keras_file(tmp_path, small_model):
 def test_bad_sidecar_is_reported(tmp_path, small_model):
     path = save_model(small_model, "s", ModelInfo(name="s"), tmp_path)
     path.with_suffix(".json").write_text("{not json")
-    with pytest.raises(ModelFileError, match="unreadable sidecar"):
+    with pytest.raises(ModelFileError, match="JSON sidecar is unreadable"):
         read_info(path)
 
 

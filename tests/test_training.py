@@ -40,7 +40,6 @@ def test_stop_ends_within_a_batch_and_keeps_the_partial_curve(mnist):
     while len(run.snapshot().batch_loss) < 5:
         time.sleep(0.01)
     run.stop()
-    stopped_at = time.monotonic()
     batches_when_stopped = len(run.snapshot().batch_loss)
     assert run.join(30)
     snap = run.snapshot()
@@ -48,7 +47,6 @@ def test_stop_ends_within_a_batch_and_keeps_the_partial_curve(mnist):
     assert len(snap.batch_loss) <= batches_when_stopped + 1
     assert snap.epochs == ()
     assert snap.test_accuracy is not None
-    assert time.monotonic() - stopped_at < 10
 
 
 def test_runs_are_seeded_and_repeatable(mnist):

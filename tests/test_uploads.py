@@ -6,11 +6,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from harness.drawing import SEVEN
 from mnist_demo.canvas import canvas_problem, preprocess_canvas
 from mnist_demo.render import render_strokes
 from mnist_demo.uploads import MAX_UPLOAD_BYTES, UploadError, image_from_upload
-
-from .strokes import SEVEN
 
 
 def _png(image: Image.Image, **kw) -> bytes:

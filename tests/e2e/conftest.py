@@ -1,10 +1,20 @@
 import os
+from pathlib import Path
 
 import pytest
 
-from .server import CHROMIUM, CHROMIUM_ARGS, browser_missing, running_app
+from harness.browser import browser_missing, chromium, new_page
+from harness.server import running_app
 
-pytestmark = pytest.mark.browser
+HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items):
+    """Every test in this folder drives a real browser (`-m "not browser"` leaves them out);
+    a `pytestmark` here would not be honoured, pytest reads markers from test modules only."""
+    for item in items:
+        if HERE in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(scope="package")
@@ -12,8 +22,8 @@ def app_url():
     reason = browser_missing()
     if reason:
         pytest.skip(reason)
-    with running_app(env={"MNIST_DEMO_MAX_TRAININGS": "2", **os.environ}) as url:
-        yield url
+    with running_app(env={"MNIST_DEMO_MAX_TRAININGS": "2", **os.environ}) as server:
+        yield server.url
 
 
 @pytest.fixture(scope="package")
@@ -21,32 +31,22 @@ def browser():
     reason = browser_missing()
     if reason:
         pytest.skip(reason)
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     expect.set_options(timeout=60_000)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
-
-
-def _page(browser, locale: str):
-    """A page in a fresh browser context whose navigator.language is `locale` (the app's default language)."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale=locale)
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    return context, page
 
 
 @pytest.fixture
 def page(browser):
-    context, page = _page(browser, "en-US")
+    context, page = new_page(browser, "en-US", timeout_ms=60_000)
     yield page
     context.close()
 
 
 @pytest.fixture
 def ja_page(browser):
-    context, page = _page(browser, "ja-JP")
+    context, page = new_page(browser, "ja-JP", timeout_ms=60_000)
     yield page
     context.close()

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 from pathlib import Path
 
+from harness.browser import CANVAS, SAMPLE_IMAGES, chromium, draw_strokes, new_page, wait_until_idle
+from harness.drawing import SEVEN
+from harness.server import ROOT, running_app
 from mnist_demo.i18n import translate
-
-from ..strokes import SEVEN
-from .server import CHROMIUM, CHROMIUM_ARGS, ROOT, draw_strokes, running_app, wait_until_idle
 
 DOCS = ROOT / "docs"
 
@@ -21,23 +20,18 @@ PAGES = ["home", "train", "draw", "evaluate", "compare", "data"]
 
 def take_screenshots(out: Path = DOCS, languages=tuple(LANGUAGES)) -> list[Path]:
     """docs/<page>.png in English and docs/<page>-ja.png in Japanese; the browser's language picks the app's."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     expect.set_options(timeout=120_000)
     out.mkdir(exist_ok=True)
     shots = []
-    data = os.environ.get("MNIST_DEMO_DATA_DIR") or str(ROOT.parent / "shared" / "data")
-    with running_app(env={"MNIST_DEMO_DATA_DIR": data}) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with running_app() as server, chromium() as browser:
         for lang in languages:
             locale, suffix = LANGUAGES[lang]
-            context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale=locale)
-            page = context.new_page()
-            page.set_default_timeout(120_000)
+            context, page = new_page(browser, locale)
             for name in PAGES:
-                shots.append(_page_shot(page, url, name, lang, out / f"{name}{suffix}.png"))
+                shots.append(_page_shot(page, server.url, name, lang, out / f"{name}{suffix}.png"))
             context.close()
-        browser.close()
     return shots
 
 
@@ -50,18 +44,17 @@ def _page_shot(page, url: str, name: str, lang: str, path: Path) -> Path:
     page.goto(url if name == "home" else f"{url}/{name}")  # the default page lives at "/"
     wait_until_idle(page)
     if name == "home":
-        expect(page.locator("figure.digit-sample img").last).to_be_visible()
+        expect(page.locator(SAMPLE_IMAGES).last).to_be_visible()
     elif name == "train":
         page.locator(".st-key-train_start button").click()
         epoch_4 = text("train.progress", epoch=4, epochs=20, rate="", elapsed="", eta="").split(" · ")[0]
         expect(page.get_by_text(re.compile(re.escape(epoch_4))).first).to_be_visible()
         _shot(page, path)
         page.locator(".st-key-train_stop button").click()
-        expect(page.get_by_text(re.compile(re.escape("· " + text("state.stopped")) + "$"))).to_be_visible()
+        expect(page.get_by_text(re.compile(re.escape("· " + text("common.state.stopped")) + "$"))).to_be_visible()
         return path
     elif name == "draw":
-        canvas = page.locator('[class*="st-key-draw_canvas_0"] canvas.upper-canvas')
-        draw_strokes(page, canvas, [[(x + 70, y + 50) for x, y in stroke] for stroke in SEVEN])
+        draw_strokes(page, page.locator(CANVAS), SEVEN)
         heading = text("draw.prediction", digit=7, confidence="").splitlines()[0].lstrip("# ")
         expect(page.get_by_role("heading", name=heading)).to_be_visible()
     elif name == "evaluate":

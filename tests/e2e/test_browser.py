@@ -4,15 +4,11 @@ import re
 
 import pytest
 
-from ..strokes import ONE, SEVEN
-from .server import draw_strokes, wait_until_idle
+from harness.browser import CANVAS, EMPTY_CANVAS_TEXT, draw_strokes, wait_until_idle
+from harness.drawing import ONE, SEVEN
 
-CANVAS = '[class*="st-key-draw_canvas_0"] canvas.upper-canvas'
-PLOT_POINTS = "() => { const p = document.querySelector('.js-plotly-plot'); return p && p.data ? p.data[0].x.length : 0 }"
-
-
-def _shifted(strokes, dx, dy):
-    return [[(x + dx, y + dy) for x, y in stroke] for stroke in strokes]
+PLOT_POINTS = ("() => { const p = document.querySelector('.js-plotly-plot'); "
+               "return p && p.data ? p.data[0].x.length : 0 }")
 
 
 @pytest.mark.parametrize("strokes, digit", [(SEVEN, 7), (ONE, 1)])
@@ -23,14 +19,14 @@ def test_drawing_a_digit_shows_its_prediction(app_url, page, strokes, digit):
     wait_until_idle(page)
     canvas = page.locator(CANVAS)
     expect(canvas).to_be_visible()
-    expect(page.get_by_text("Draw a digit on the canvas: the prediction appears here.")).to_be_visible()
-    draw_strokes(page, canvas, _shifted(strokes, 70, 50))
+    expect(page.get_by_text(EMPTY_CANVAS_TEXT)).to_be_visible()
+    draw_strokes(page, canvas, strokes)
     expect(page.get_by_role("heading", name=f"Prediction: {digit}", exact=True)).to_be_visible(timeout=30_000)
     wait_until_idle(page)
     expect(page.locator(".js-plotly-plot")).to_have_count(1)
 
     page.get_by_role("button", name="Clear").click()
-    expect(page.get_by_text("Draw a digit on the canvas: the prediction appears here.")).to_be_visible()
+    expect(page.get_by_text(EMPTY_CANVAS_TEXT)).to_be_visible()
 
 
 def test_training_chart_grows_and_stop_stops_it(app_url, page):
@@ -83,15 +79,16 @@ def test_clicking_a_confusion_matrix_cell_shows_its_images(app_url, page):
 
     true_class, predicted = _second_most_confused_cell()
     page.goto(f"{app_url}/evaluate")
+    expect(page.get_by_text("and were predicted as")).to_be_visible(timeout=180_000)  # 10,000 predictions first
     wait_until_idle(page)
-    expect(page.get_by_text("and were predicted as")).to_be_visible(timeout=90_000)
     cell_text = page.get_by_text(re.compile(rf"test images are {true_class} and were predicted as {predicted}"))
     expect(cell_text).to_have_count(0)
     matrix = page.locator(".st-key-confusion .js-plotly-plot .nsewdrag").first
     expect(matrix).to_be_visible()
     matrix.scroll_into_view_if_needed()
     box = matrix.bounding_box()
-    page.mouse.click(box["x"] + (predicted + 0.5) * box["width"] / 10, box["y"] + (true_class + 0.5) * box["height"] / 10)
+    cell_width, cell_height = box["width"] / 10, box["height"] / 10
+    page.mouse.click(box["x"] + (predicted + 0.5) * cell_width, box["y"] + (true_class + 0.5) * cell_height)
     expect(cell_text).to_be_visible()
     wait_until_idle(page)
     images = page.locator(".st-key-cell_images img")

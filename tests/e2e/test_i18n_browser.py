@@ -1,8 +1,7 @@
 """Japanese in a real browser: the browser's language picks it, charts draw it, the sidebar switch changes it."""
 
-from mnist_demo.i18n_ja import JA
-
-from .server import wait_until_idle
+from harness.browser import SETTINGS_BUTTON, wait_until_idle
+from mnist_demo.i18n.ja import CATALOG as JA
 
 CHART_TITLES = "() => [...document.querySelectorAll('.js-plotly-plot svg .gtitle')].map(e => e.textContent)"
 
@@ -36,13 +35,13 @@ def test_sidebar_switch_changes_the_language(app_url, page):
     page.goto(f"{app_url}/train")
     wait_until_idle(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("Train a model")  # en-US browser
-    page.locator("[data-testid=stSidebar] [data-testid=stPopoverButton]:visible").click()  # language, data set
+    page.locator(SETTINGS_BUTTON).click()  # language, data set
     page.locator(".st-key-lang label", has_text="日本語").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(JA["train.title"])
     expect(page.get_by_text(JA["train.normalize_on"])).to_be_visible()
     wait_until_idle(page)
-    page.get_by_role("link", name=JA["nav.data"]).click()  # the choice is kept when moving between pages
+    page.get_by_role("link", name=JA["frame.nav.data"]).click()  # the choice is kept when moving between pages
     expect(page.get_by_role("heading", level=1)).to_contain_text("データを見る")
-    page.locator("[data-testid=stSidebar] [data-testid=stPopoverButton]:visible").click()  # language, data set
+    page.locator(SETTINGS_BUTTON).click()  # language, data set
     page.locator(".st-key-lang label", has_text="English").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Look at the data")

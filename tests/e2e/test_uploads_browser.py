@@ -5,10 +5,9 @@ import re
 
 from PIL import Image
 
+from harness.browser import wait_until_idle
+from harness.drawing import SEVEN
 from mnist_demo.render import render_strokes
-
-from ..strokes import SEVEN
-from .server import wait_until_idle
 
 
 def _png_bytes() -> bytes:

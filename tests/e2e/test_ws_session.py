@@ -1,16 +1,13 @@
-"""The load test's browserless students (bench.ws_session) against a real browser: the same
+"""The load test's browserless students (harness.ws_session) against a real browser: the same
 messages on the wire, the same pages in return."""
 
 import asyncio
 import concurrent.futures
 import re
 
-from bench.ws_session import StreamlitSession, json_value, slider_value
-
-from ..strokes import SEVEN
-from .server import draw_strokes, wait_until_idle
-
-CANVAS = '[class*="st-key-draw_canvas_0"] canvas.upper-canvas'
+from harness.browser import CANVAS, PREDICTION_HEADING, draw_strokes, wait_until_idle
+from harness.drawing import SEVEN
+from harness.ws_session import StreamlitSession, json_value, slider_value
 
 
 def _run(coroutine_function):
@@ -32,8 +29,8 @@ def _browser_draws_a_seven(app_url, page):
     page.on("websocket", lambda ws: ws.on("framesent", lambda frame: sent.append(frame)))
     page.goto(f"{app_url}/draw")
     wait_until_idle(page)
-    draw_strokes(page, page.locator(CANVAS), [[(x + 70, y + 50) for x, y in s] for s in SEVEN])
-    heading = page.get_by_role("heading", name=re.compile(r"^Prediction: \d$"))
+    draw_strokes(page, page.locator(CANVAS), SEVEN)
+    heading = page.get_by_role("heading", name=PREDICTION_HEADING)
     expect(heading).to_be_visible(timeout=30_000)
     shown = page.locator('[data-testid="stMarkdownContainer"]', has=heading).inner_text()
     messages = []
@@ -41,8 +38,8 @@ def _browser_draws_a_seven(app_url, page):
         message = BackMsg()
         message.ParseFromString(frame if isinstance(frame, bytes) else frame.encode())
         messages.append(message)
-    with_drawing = [m for m in messages if any(_key(w.id) == "draw_canvas_0" for w in m.rerun_script.widget_states.widgets)]
-    return with_drawing[0], " ".join(shown.split())
+    drawings = [m for m in messages if any(_key(w.id) == "draw_canvas_0" for w in m.rerun_script.widget_states.widgets)]
+    return drawings[0], " ".join(shown.split())
 
 
 def test_websocket_student_sends_what_the_browser_sends_and_sees_the_same_prediction(app_url, page):

@@ -1,0 +1,336 @@
+"""The English texts of the app, by key, grouped by the page that shows them; `common` holds
+texts more than one page shows and `error` the errors the library raises."""
+
+CATALOG: dict[str, str] = {
+    # frame
+    "frame.nav.home": "Home",
+    "frame.nav.train": "Train",
+    "frame.nav.draw": "Draw",
+    "frame.settings": "{language} · {dataset}",
+    "frame.settings_help": "Language and data set",
+    "frame.dataset": "Data set",
+    "frame.dataset_help": "MNIST: handwritten digits. Fashion-MNIST: the same format with ten kinds of clothing.",
+    "frame.training": "{label}: epoch {epoch}/{epochs}",
+    "frame.queued": "{label}: waiting for a free slot, place {place}",
+    "frame.nav.evaluate": "Evaluate",
+    "frame.nav.compare": "Compare",
+    "frame.nav.data": "Data",
+    "frame.title": "MNIST demo",
+    "frame.language": "Language / 言語",
+
+    # common
+    "common.dataset.mnist": "MNIST digits",
+    "common.dataset.fashion-mnist": "Fashion-MNIST",
+    "common.kind.mlp": "MLP (dense layers)",
+    "common.kind.cnn": "CNN (convolutions)",
+    "common.state.queued": "waiting in the queue",
+    "common.state.running": "training",
+    "common.state.stopping": "stopping",
+    "common.state.stopped": "stopped",
+    "common.state.finished": "finished",
+    "common.state.failed": "failed",
+    "common.no_data": "This data set is not available, so there is nothing to train on. {problem}",
+    "common.setting.preset": "Preset (the tutorials' models and our own)",
+    "common.setting.epochs": "Epochs",
+    "common.setting.batch_size": "Batch size",
+    "common.setting.learning_rate": "Learning rate",
+    "common.setting.optimizer": "Optimizer",
+    "common.setting.train_images": "Training images",
+    "common.setting.normalize": "Normalize pixels (divide by 255)",
+    "common.setting.normalized": "/255",
+    "common.setting.raw": "raw 0-255",
+    "common.setting.queued": (
+        "Other trainings are running on this server. Yours starts soon: place {place} in the queue."
+    ),
+    "common.chart.loss": "Loss",
+    "common.chart.accuracy": "Accuracy",
+    "common.chart.epoch": "Epoch",
+    "common.chart.batch": "training, per batch (smoothed)",
+    "common.chart.train_epoch": "training, per epoch",
+    "common.chart.validation": "validation (test set), per epoch",
+    "common.chart.probability": "Probability",
+    "common.chart.digit": "Digit",
+    "common.metric.val_loss": "Validation loss",
+    "common.metric.val_accuracy": "Validation accuracy",
+    "common.metric.test_accuracy": "Test accuracy",
+    "common.metric.test_loss": "Test loss",
+    "common.metric.seconds": "Training seconds",
+    "common.chart.train_short": "training",
+    "common.models.uploaded": "Uploaded: {name}",
+    "common.class.fashion-mnist.0": "T-shirt/top",
+    "common.class.fashion-mnist.1": "Trouser",
+    "common.class.fashion-mnist.2": "Pullover",
+    "common.class.fashion-mnist.3": "Dress",
+    "common.class.fashion-mnist.4": "Coat",
+    "common.class.fashion-mnist.5": "Sandal",
+    "common.class.fashion-mnist.6": "Shirt",
+    "common.class.fashion-mnist.7": "Sneaker",
+    "common.class.fashion-mnist.8": "Bag",
+    "common.class.fashion-mnist.9": "Ankle boot",
+    "common.models.default": "Shipped default model",
+    "common.models.session_run": "This session: {label} · test accuracy {acc}",
+    "common.models.saved": "Saved: {name}",
+    "common.models.gone": "That run is no longer in this session.",
+    "common.models.missing": "That model file is gone. Pick another model.",
+    "common.models.broken": "That model cannot be used: {error}",
+    "common.chart.pixel_hover": "row %{y}, column %{x}: %{z}",
+    "common.preset.mlp-512x2": "Keras mnist_mlp tutorial: 2 x Dense 512 + Dropout 0.2, RMSprop",
+    "common.preset.mlp-64": "Smallest MLP tutorial: Dense 64, RMSprop (reported 0.9739)",
+    "common.preset.mlp-256-100": "Dense 256 + Dense 100 with plain SGD, lr 0.01 (reported 0.9578)",
+    "common.preset.keras-mnist-cnn": (
+        "The classic Keras mnist_cnn example, Adadelta lr 1.0 (reported 0.9812 after 1 epoch)"
+    ),
+    "common.preset.cnn-3conv": "Three convolutions (TensorFlow tutorial style), RMSprop",
+    "common.preset.cnn-fast": (
+        "This app's own: 2 small conv + batch norm, Adam with a one-cycle schedule; > 99 % in ~40 s"
+    ),
+    "common.preset.cnn-draw": "The shipped default: 4 conv + batch norm, trained with --augment for drawn digits",
+
+    # home
+    "home.title": "Learn deep learning with handwritten digits",
+    "home.intro": (
+        "This app trains real neural networks on **MNIST**, 70,000 handwritten digits of 28x28 pixels.\n\n1. **Train** "
+        "a multi-layer perceptron (MLP) or a convolutional network (CNN) and watch its loss and accuracy change after "
+        "every batch.\n2. Switch **normalization** (pixels / 255) off and train again, to *see* why it matters.\n3. "
+        "**Draw** a digit and ask the model what it is, with the probability of every class."
+    ),
+    "home.datasets": "Data sets",
+    "home.dataset_local": "- **{name}**: ready, from `{source}`",
+    "home.dataset_missing": (
+        "- **{name}**: not found locally. Set `MNIST_DEMO_DATA_DIR` to a folder with its IDX files, or run the app "
+        "once with internet access and Keras downloads it."
+    ),
+    "home.samples": "The first {count} test images of {name}",
+    "home.next": "Where to go next",
+    "home.link_train": "Train a model and watch it learn",
+    "home.link_draw": "Draw a digit and let a model read it",
+
+    # train
+    "train.title": "Train a model",
+    "train.kind": "Model type",
+    "train.kind_help": (
+        "An MLP sees the image as 784 separate numbers; a CNN looks at small patches and keeps their position, which "
+        "suits images."
+    ),
+    "train.epochs_help": "How many times the model sees every training image.",
+    "train.batch_size_help": "How many images are averaged for one update of the weights.",
+    "train.learning_rate_help": "How big each update step is. Adadelta expects 1.0; Adam and RMSprop about 0.001.",
+    "train.dropout": "Dropout",
+    "train.dropout_help": "Fraction of units switched off at random during training, against overfitting.",
+    "train.width_mlp": "Hidden units (first dense layer)",
+    "train.width_cnn": "Filters (first convolution)",
+    "train.width_help": "Later layers are resized in proportion.",
+    "train.train_images_help": "Fewer images train faster; all 60,000 give the best model.",
+    "train.normalize_on": "Pixels go in as 0-1: gradients have a sensible size and training is smooth.",
+    "train.normalize_off": (
+        "Raw pixels 0-255 go in: the first layer's outputs are huge, updates overshoot and the curves turn erratic."
+    ),
+    "train.start": "Train",
+    "train.stop": "Stop",
+    "train.nothing_yet": "Choose the settings and press Train: the curves appear here as the model learns.",
+    "train.progress": "Epoch {epoch}/{epochs} · {rate} images/s · {elapsed} s elapsed · about {eta} left",
+    "train.result": "Result",
+    "train.failed": "Training failed: {error}",
+    "train.stopped_note": "Stopped early ({reason}). The model is evaluated as it was when it stopped.",
+    "train.unsaved_note": (
+        "This model lives only in this browser session until you save it; a server restart forgets unsaved runs."
+    ),
+    "train.summary": "Model summary (like model.summary())",
+    "train.total_params": "Total parameters: {n}",
+    "train.save_name": "Save as",
+    "train.save": "Save to models/",
+    "train.saved": "Saved as {path}. It is now offered on the Draw page.",
+    "train.save_failed": "Not saved: {error}",
+    "train.download": "Download .keras",
+    "train.code": "Keras code for these settings",
+    "train.code_help": (
+        "The same model, written the way the tutorials write it. Copy it into a notebook: it updates as you move the "
+        "sliders."
+    ),
+    "train.more_epochs": "More epochs",
+    "train.more": "Train {n} more epoch(s)",
+    "train.upload.title": "Load a trained model (.keras)",
+    "train.upload.file": "A .keras file saved by Keras 3 (up to 50 MB)",
+    "train.upload.normalize": "This model expects pixels divided by 255",
+    "train.upload.normalize_help": (
+        "Models made by this app carry their own scaling and ignore this switch. For others, say how they were trained."
+    ),
+    "train.upload.load": "Load it",
+    "train.upload.loaded": "Loaded {name}: pick it on the Draw and Evaluate pages.",
+    "train.upload.too_big": "The file is larger than {mb} MB.",
+    "train.upload.not_keras": "Only .keras files (Keras 3 format) can be loaded.",
+    "train.upload.bad": "This model cannot be used: {error}",
+    "train.stopped_by_user": "stopped by user",
+    "train.seconds": "{n} s",
+    "train.col_layer": "Layer (type)",
+    "train.col_output": "Output shape",
+    "train.col_params": "Parameters",
+
+    # draw
+    "draw.title": "Draw a digit",
+    "draw.model": "Model",
+    "draw.model_info": "Using {name} · input pixels {scaling}",
+    "draw.source": "Input",
+    "draw.source_canvas": "Draw",
+    "draw.source_upload": "Upload a picture",
+    "draw.instructions": "Draw one digit, large, with the mouse or a finger. The bin icon or Clear starts over.",
+    "draw.clear": "Clear",
+    "draw.upload": "A PNG or JPEG of one digit",
+    "draw.upload_help": "Up to 5 MB. Dark ink on a light background or light on dark both work.",
+    "draw.bad_upload": "That file cannot be used: {error}.",
+    "draw.empty": "Draw a digit on the canvas: the prediction appears here.",
+    "draw.noise": (
+        "This does not look like a drawing of a digit (scattered dots, or ink all over). Clear the canvas and draw one "
+        "digit with a few strokes."
+    ),
+    "draw.prediction": "## Prediction: {digit}\n{confidence} sure",
+    "draw.probabilities": "Probability of each digit",
+    "draw.inspector": "Preprocessing inspector: switch steps off and watch the probabilities",
+    "draw.step_crop": "Crop to the ink",
+    "draw.step_scale": "Scale to 20 px",
+    "draw.step_center": "Centre of mass",
+    "draw.pipeline": "What the model saw",
+    "draw.step_raw": "Canvas (ink)",
+    "draw.step_crop_image": "Cropped to the ink",
+    "draw.step_scaled": "Long side 20 px",
+    "draw.step_centered": "Centred in 28x28",
+    "draw.step_model_input": "Model input ({scale})",
+
+    # evaluate
+    "evaluate.title": "Evaluate a model on the test set",
+    "evaluate.no_data": "The test set is not available, so there is nothing to evaluate on. {problem}",
+    "evaluate.other_dataset": (
+        "This model was trained on {trained}; it is evaluated here on {chosen} (the data set chosen in the sidebar)."
+    ),
+    "evaluate.computing": "Predicting all 10,000 test images…",
+    "evaluate.mistakes": "Mistakes",
+    "evaluate.per_class": "Accuracy per class",
+    "evaluate.confusion": "Confusion matrix",
+    "evaluate.confusion_help": (
+        "Rows: the true class; columns: what the model said. Click a cell (or pick it on the right) to see those test "
+        "images."
+    ),
+    "evaluate.predicted": "Predicted",
+    "evaluate.true": "True",
+    "evaluate.cell_hover": "true %{y}, predicted %{x}: %{z} images",
+    "evaluate.cell_count": "**{n}** test images are **{true}** and were predicted as **{pred}**.",
+    "evaluate.grid": "30 test images: prediction in blue when right, red when wrong",
+    "evaluate.only_mistakes": "Show me only mistakes",
+    "evaluate.truth": "true label: {label}",
+    "evaluate.first_ten": "The first 10 test images",
+    "evaluate.first_ten_help": (
+        "The tutorials' check: np.argmax(model.predict(x_test[:10]), axis=1) next to y_test[:10]."
+    ),
+    "evaluate.label": "Label",
+    "evaluate.prediction": "Prediction",
+
+    # compare
+    "compare.title": "Compare runs",
+    "compare.experiment": "The normalization experiment",
+    "compare.experiment_intro": (
+        "One click trains the same model twice, with the same seed: once with pixels divided by 255, once with the raw "
+        "0-255 values. Watch both learn on the same axes."
+    ),
+    "compare.run": "Run the experiment",
+    "compare.result": (
+        "**Result.** With / 255 the model reaches **{norm}** test accuracy; with raw pixels **{raw}**. The raw run's "
+        "loss curve is rougher (batch-to-batch jumps {raw_rough} of its level, against {norm_rough})."
+    ),
+    "compare.why": (
+        "**Why.** Each first-layer output is a weighted sum of 784 pixels. With raw values up to 255 those sums, and "
+        "so the gradients, are about 255 times larger than with values up to 1. The learning rate was chosen for "
+        "inputs near 0-1, so every update overshoots: the weights jump around, ReLU units die or saturate, and the "
+        "curves turn erratic. Dividing by 255 changes nothing in the picture, only the scale of the numbers."
+    ),
+    "compare.diverged": "Here the raw run **diverged**: its loss blew up and it predicts little better than chance.",
+    "compare.test_above_train": (
+        "Notice that the raw run's **validation accuracy sat above its training accuracy** in some epochs, as in the "
+        "tutorial. Training accuracy is averaged over the epoch while the weights still jump, and dropout is on; the "
+        "test pass uses the end-of-epoch weights with dropout off."
+    ),
+    "compare.overlay": "Overlay runs and saved models",
+    "compare.nothing": "Train a model (or save one) and its curves can be compared here.",
+    "compare.pick": "Runs and models",
+    "compare.col_name": "Name",
+    "compare.col_kind": "Type",
+
+    # data
+    "data.title": "Look at the data: {name}",
+    "data.intro": (
+        "{train} training images and {test} test images, each 28x28 pixels with one label. The model learns from the "
+        "training images; the test images are kept apart to measure it honestly."
+    ),
+    "data.per_class": "Images per class",
+    "data.train": "training",
+    "data.test": "test",
+    "data.balance": (
+        "The classes are roughly balanced: the rarest in training is {low} ({low_n} images), the most common {high} "
+        "({high_n}), so accuracy is a fair single number here."
+    ),
+    "data.one_image": "One image, pixel by pixel",
+    "data.index": "Training image number",
+    "data.label": "label: {label}",
+    "data.grayscale": (
+        "The images are already **grayscale**: one number per pixel, 0 for the black background up to 255 for full "
+        "ink. Normalization (÷ 255) does not change the picture at all; it only rescales every number into 0-1, which "
+        "suits the network's weights and gradients."
+    ),
+    "data.raw_tab": "Raw pixels 0-255",
+    "data.scaled_tab": "After ÷ 255 (0-1)",
+    "data.raw_title": "Pixel values as stored (uint8)",
+    "data.scaled_title": "The same pixels after x / 255",
+    "data.one_hot": "One-hot encoding of the label",
+    "data.one_hot_text": (
+        "The label **{label}** becomes a vector with a 1 at position {k} and 0 everywhere else, one column per class. "
+        "The network's 10 outputs (softmax probabilities) are compared with this vector by categorical cross-entropy. "
+        "Keeping the integer label and using sparse categorical cross-entropy computes exactly the same loss."
+    ),
+    "data.no_data": "This data set is not available. {problem}",
+
+    # error
+    "error.upload.empty": "the file is empty",
+    "error.upload.too_big": "the file is {size} MB; the limit is {limit} MB",
+    "error.upload.format": "{kind} files are not supported; upload a PNG or JPEG",
+    "error.upload.too_many_pixels": "the image is {width}x{height} ({mp} megapixels); the limit is {limit} megapixels",
+    "error.upload.not_image": "this is not a PNG or JPEG image (or it is too large to open safely)",
+    "error.upload.damaged": "the image is damaged or truncated ({detail})",
+    "error.model.sidecar": "{name}: its JSON sidecar is unreadable",
+    "error.model.missing": "{name}: no such model file",
+    "error.model.too_big": "{name}: larger than {limit} MB",
+    "error.model.not_keras": "{name}: not a .keras file",
+    "error.model.invalid": "{name}: not a valid Keras model ({detail})",
+    "error.model.unsafe": "{name}: refused, it contains code (a Lambda layer) that safe mode will not run",
+    "error.model.io_count": "{name}: needs exactly one input and one output",
+    "error.model.input_shape": "{name}: takes input of shape {shape}, expected 28x28 images",
+    "error.model.outputs": "{name}: has {shape} outputs, expected 10 classes",
+    "error.data.not_found": (
+        "No {name} data was found. Set {env} to a folder holding {folder}/ with its four IDX files (e.g. export "
+        "{env}=/path/to/data), or run the app once with internet access so Keras can download it (about 11 MB for "
+        "MNIST, 30 MB for Fashion-MNIST)."
+    ),
+    "error.data.broken": "A data file is damaged, so this data set cannot be used: {detail}",
+    "error.data.download_failed": (
+        "No {name} data was found (download failed: {reason}). Set {env} to a folder holding {folder}/ with its four "
+        "IDX files (e.g. export {env}=/path/to/data), or connect to the internet once so Keras can download it (about "
+        "11 MB for MNIST, 30 MB for Fashion-MNIST)."
+    ),
+    "error.data.unreadable": "{file}: cannot be read ({detail})",
+    "error.data.short_header": "{file}: too short for an IDX header ({size} bytes)",
+    "error.data.image_magic": "{file}: not an IDX image file (magic number {magic}, expected {expected})",
+    "error.data.label_magic": "{file}: not an IDX label file (magic number {magic}, expected {expected})",
+    "error.data.image_size": "{file}: images are {rows}x{cols}, expected 28x28",
+    "error.data.image_count": "{file}: header says {count} images, expected {expected}",
+    "error.data.label_count": "{file}: header says {count} labels, expected {expected}",
+    "error.data.truncated": "{file}: truncated or padded: {size} bytes, header promises {expected}",
+    "error.data.label_range": "{file}: label {label} is out of the range 0-9",
+    "error.data.missing_files": "{folder}: missing {split}-images-idx3-ubyte[.gz] or {split}-labels-idx1-ubyte[.gz]",
+    "error.data.npz_unreadable": "{file}: not a readable mnist.npz ({detail})",
+    "error.data.npz_images": "{file}: x_{split} is {dtype} {shape}, expected uint8 ({count}, 28, 28)",
+    "error.data.npz_labels": "{file}: y_{split} must be {count} labels in 0-9",
+    "error.data.unknown": "unknown data set {name}; choose one of {choices}",
+    "error.name.empty": "the name is empty",
+    "error.name.too_long": "the name is longer than {limit} characters",
+    "error.name.characters": "the name may not contain / \\ : * ? \" < > | or control characters",
+    "error.name.dot": "the name may not start with a dot",
+    "error.save.failed": "could not save {name} ({detail}); nothing was left half written",
+}

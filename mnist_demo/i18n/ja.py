@@ -1,0 +1,362 @@
+"""The Japanese texts of the app, by the same keys, in the same order, as `en.py`.
+
+Terms follow Japanese teaching material: エポック, バッチサイズ, 学習率, 正規化, 損失, 正解率,
+過学習, 畳み込み, 全結合層, ドロップアウト, ワンホット表現. A tooltip (help=) that first uses a
+term keeps the English one beside it, e.g. "学習率 (learning rate)", so learners can match
+the app with English tutorials and the Keras API."""
+
+CATALOG: dict[str, str] = {
+    # frame
+    "frame.nav.home": "ホーム",
+    "frame.nav.train": "学習",
+    "frame.nav.draw": "手書き",
+    "frame.settings": "{language} · {dataset}",
+    "frame.settings_help": "言語とデータセット",
+    "frame.dataset": "データセット",
+    "frame.dataset_help": "MNIST (エムニスト): 手書き数字。Fashion-MNIST: 同じ形式で 10 種類の衣類の画像。",
+    "frame.training": "{label}: エポック {epoch}/{epochs}",
+    "frame.queued": "{label}: 空きを待っています (順番 {place})",
+    "frame.nav.evaluate": "評価",
+    "frame.nav.compare": "比較",
+    "frame.nav.data": "データ",
+    "frame.title": "MNIST デモ",
+    "frame.language": "言語 / Language",
+
+    # common
+    "common.dataset.mnist": "MNIST 手書き数字",
+    "common.dataset.fashion-mnist": "Fashion-MNIST",
+    "common.kind.mlp": "MLP (全結合層)",
+    "common.kind.cnn": "CNN (畳み込み)",
+    "common.state.queued": "順番待ち",
+    "common.state.running": "学習中",
+    "common.state.stopping": "停止中",
+    "common.state.stopped": "停止",
+    "common.state.finished": "完了",
+    "common.state.failed": "失敗",
+    "common.no_data": "このデータセットが利用できないため、学習させるデータがありません。{problem}",
+    "common.setting.preset": "プリセット (チュートリアルのモデルとこのアプリ独自のモデル)",
+    "common.setting.epochs": "エポック数",
+    "common.setting.batch_size": "バッチサイズ",
+    "common.setting.learning_rate": "学習率",
+    "common.setting.optimizer": "最適化手法",
+    "common.setting.train_images": "学習に使う画像の枚数",
+    "common.setting.normalize": "ピクセル値を正規化する (255 で割る)",
+    "common.setting.normalized": "/255",
+    "common.setting.raw": "生の値 0-255",
+    "common.setting.queued": "このサーバーでは他の学習が実行中です。まもなく始まります (待ち順 {place} 番目)。",
+    "common.chart.loss": "損失",
+    "common.chart.accuracy": "正解率",
+    "common.chart.epoch": "エポック",
+    "common.chart.batch": "学習 (バッチごと、平滑化)",
+    "common.chart.train_epoch": "学習 (エポックごと)",
+    "common.chart.validation": "検証 (テスト、エポックごと)",
+    "common.chart.probability": "確率",
+    "common.chart.digit": "数字",
+    "common.metric.val_loss": "検証データの損失",
+    "common.metric.val_accuracy": "検証データの正解率",
+    "common.metric.test_accuracy": "テスト正解率",
+    "common.metric.test_loss": "テスト損失",
+    "common.metric.seconds": "学習時間 (秒)",
+    "common.chart.train_short": "学習データ",
+    "common.models.uploaded": "アップロード: {name}",
+    "common.class.fashion-mnist.0": "Tシャツ/トップス",
+    "common.class.fashion-mnist.1": "ズボン",
+    "common.class.fashion-mnist.2": "プルオーバー",
+    "common.class.fashion-mnist.3": "ドレス",
+    "common.class.fashion-mnist.4": "コート",
+    "common.class.fashion-mnist.5": "サンダル",
+    "common.class.fashion-mnist.6": "シャツ",
+    "common.class.fashion-mnist.7": "スニーカー",
+    "common.class.fashion-mnist.8": "バッグ",
+    "common.class.fashion-mnist.9": "アンクルブーツ",
+    "common.models.default": "同梱のデフォルトモデル",
+    "common.models.session_run": "このセッション: {label} · テスト正解率 {acc}",
+    "common.models.saved": "保存済み: {name}",
+    "common.models.gone": "その学習結果はもうこのセッションにありません。",
+    "common.models.missing": "そのモデルファイルはなくなりました。別のモデルを選んでください。",
+    "common.models.broken": "そのモデルは使えません: {error}",
+    "common.chart.pixel_hover": "行 %{y}、列 %{x}: %{z}",
+    "common.preset.mlp-512x2": "Keras の mnist_mlp チュートリアル: 全結合層 512 x 2 + ドロップアウト 0.2、RMSprop",
+    "common.preset.mlp-64": "最小の MLP チュートリアル: 全結合層 64、RMSprop (報告値 0.9739)",
+    "common.preset.mlp-256-100": "全結合層 256 + 100、素の SGD、学習率 0.01 (報告値 0.9578)",
+    "common.preset.keras-mnist-cnn": "定番の Keras mnist_cnn の例、Adadelta 学習率 1.0 (1 エポックで報告値 0.9812)",
+    "common.preset.cnn-3conv": "畳み込み 3 層 (TensorFlow チュートリアル風)、RMSprop",
+    "common.preset.cnn-fast": (
+        "このアプリ独自: 小さな畳み込み 2 層 + バッチ正規化、Adam と one-cycle スケジュール。約 40 秒で 99 % 超"
+    ),
+    "common.preset.cnn-draw": (
+        "同梱のデフォルト: 畳み込み 4 層 + バッチ正規化、手書き用に --augment (データ拡張) で学習"
+    ),
+
+    # home
+    "home.title": "手書き数字でディープラーニングを学ぼう",
+    "home.intro": (
+        "このアプリは **MNIST** (28x28 ピクセルの手書き数字 70,000 枚) "
+        "で本物のニューラルネットワークを学習させます。\n\n1. 多層パーセプトロン (MLP) "
+        "か畳み込みニューラルネットワーク (CNN) を**学習**させ、バッチごとに損失と正解率が変わる様子を見ます。\n2. "
+        "**正規化** (ピクセル値 / 255) をオフにしてもう一度学習させ、なぜ大切なのかを*目で確かめ*ます。\n3. "
+        "数字を**手書き**して、モデルに何の数字かを聞きます。各クラスの確率も表示されます。"
+    ),
+    "home.datasets": "データセット",
+    "home.dataset_local": "- **{name}**: 利用できます (`{source}`)",
+    "home.dataset_missing": (
+        "- **{name}**: このマシンに見つかりません。IDX ファイルのあるフォルダを `MNIST_DEMO_DATA_DIR` "
+        "に指定するか、インターネットに接続した状態で一度アプリを起動すると Keras がダウンロードします。"
+    ),
+    "home.samples": "{name} のテスト画像 (最初の {count} 枚)",
+    "home.next": "次に進む",
+    "home.link_train": "モデルを学習させて、学ぶ様子を見る",
+    "home.link_draw": "数字を手書きして、モデルに読ませる",
+
+    # train
+    "train.title": "モデルを学習させる",
+    "train.kind": "モデルの種類",
+    "train.kind_help": (
+        "MLP は画像を 784 個のばらばらの数値として見ます。CNN (畳み込みニューラルネットワーク, convolutional neural "
+        "network) は小さな領域を位置を保ったまま見るので、画像に向いています。"
+    ),
+    "train.epochs_help": "エポック (epoch): モデルが学習用の画像をすべて 1 回ずつ見ることを 1 エポックと数えます。",
+    "train.batch_size_help": "バッチサイズ (batch size): 重みを 1 回更新するのに平均する画像の枚数です。",
+    "train.learning_rate_help": (
+        "学習率 (learning rate): 1 回の更新でどれだけ大きく重みを動かすか。Adadelta は 1.0、Adam と RMSprop は 0.001 "
+        "程度が目安です。"
+    ),
+    "train.dropout": "ドロップアウト",
+    "train.dropout_help": (
+        "ドロップアウト (dropout): 学習中にランダムに止めるユニットの割合です。過学習 (overfitting) を防ぎます。"
+    ),
+    "train.width_mlp": "隠れユニット数 (最初の全結合層)",
+    "train.width_cnn": "フィルタ数 (最初の畳み込み層)",
+    "train.width_help": "後ろの層も同じ比率で大きさが変わります。",
+    "train.train_images_help": "枚数が少ないほど速く学習します。60,000 枚すべて使うと最も良いモデルになります。",
+    "train.normalize_on": "ピクセル値は 0〜1 で入力されます。勾配が適切な大きさになり、学習がなめらかに進みます。",
+    "train.normalize_off": (
+        "生のピクセル値 0〜255 がそのまま入力されます。最初の層の出力が巨大になり、更新が行き過ぎて、曲線が乱れます。"
+    ),
+    "train.start": "学習開始",
+    "train.stop": "停止",
+    "train.nothing_yet": "設定を選んで「学習開始」を押してください。モデルが学ぶにつれてここに曲線が表示されます。",
+    "train.progress": "エポック {epoch}/{epochs} · 毎秒 {rate} 枚 · 経過 {elapsed} 秒 · 残り約 {eta}",
+    "train.result": "結果",
+    "train.failed": "学習に失敗しました: {error}",
+    "train.stopped_note": "途中で停止しました ({reason})。停止した時点のモデルを評価しています。",
+    "train.unsaved_note": (
+        "このモデルは保存するまでこのブラウザーのセッションの中にだけあります。サーバーが再起動すると、保存していない学"
+        "習結果は消えます。"
+    ),
+    "train.summary": "モデルの概要 (model.summary() と同じ内容)",
+    "train.total_params": "パラメータの総数: {n}",
+    "train.save_name": "保存する名前",
+    "train.save": "models/ に保存",
+    "train.saved": "{path} として保存しました。「手書き」ページで選べます。",
+    "train.save_failed": "保存できませんでした: {error}",
+    "train.download": ".keras をダウンロード",
+    "train.code": "この設定の Keras コード",
+    "train.code_help": (
+        "同じモデルをチュートリアルと同じ書き方で書いたものです。ノートブックにコピーできます。スライダーを動かすと更新"
+        "されます。"
+    ),
+    "train.more_epochs": "追加するエポック数",
+    "train.more": "さらに {n} エポック学習",
+    "train.upload.title": "学習済みモデル (.keras) を読み込む",
+    "train.upload.file": "Keras 3 で保存した .keras ファイル (50 MB まで)",
+    "train.upload.normalize": "このモデルはピクセル値を 255 で割った入力を前提にしている",
+    "train.upload.normalize_help": (
+        "このアプリで作ったモデルは入力の正規化 (normalization) を自分で持っているので、このスイッチは無視されます。そ"
+        "れ以外のモデルは、学習したときの方法を指定してください。"
+    ),
+    "train.upload.load": "読み込む",
+    "train.upload.loaded": "{name} を読み込みました。「手書き」と「評価」のページで選べます。",
+    "train.upload.too_big": "ファイルが {mb} MB を超えています。",
+    "train.upload.not_keras": "読み込めるのは .keras ファイル (Keras 3 形式) だけです。",
+    "train.upload.bad": "このモデルは使えません: {error}",
+    "train.stopped_by_user": "ユーザーが停止",
+    "train.seconds": "{n} 秒",
+    "train.col_layer": "層 (種類)",
+    "train.col_output": "出力の形",
+    "train.col_params": "パラメータ数",
+
+    # draw
+    "draw.title": "数字を手書きする",
+    "draw.model": "モデル",
+    "draw.model_info": "使用中: {name} · 入力ピクセル {scaling}",
+    "draw.source": "入力",
+    "draw.source_canvas": "手書き",
+    "draw.source_upload": "画像をアップロード",
+    "draw.instructions": "マウスか指で数字を 1 つ、大きく書いてください。ごみ箱アイコンか「消去」でやり直せます。",
+    "draw.clear": "消去",
+    "draw.upload": "数字が 1 つ写った PNG か JPEG",
+    "draw.upload_help": "5 MB まで。明るい背景に暗いインクでも、暗い背景に明るいインクでも使えます。",
+    "draw.bad_upload": "このファイルは使えません: {error}。",
+    "draw.empty": "キャンバスに数字を書いてください。ここに予測が表示されます。",
+    "draw.noise": (
+        "数字の手書きには見えません (点が散らばっているか、全体にインクがあります)。キャンバスを消去して、数字を 1 "
+        "つ、数本の線で書いてください。"
+    ),
+    "draw.prediction": "## 予測: {digit}\n確信度 {confidence}",
+    "draw.probabilities": "各数字の確率",
+    "draw.inspector": "前処理インスペクター: 処理をオフにして確率の変化を見る",
+    "draw.step_crop": "インク部分を切り出す",
+    "draw.step_scale": "20 px に縮小",
+    "draw.step_center": "重心を中央に",
+    "draw.pipeline": "モデルが見た画像",
+    "draw.step_raw": "キャンバス (インク)",
+    "draw.step_crop_image": "インク部分を切り出し",
+    "draw.step_scaled": "長辺を 20 px に",
+    "draw.step_centered": "28x28 の中央に配置",
+    "draw.step_model_input": "モデルへの入力 ({scale})",
+
+    # evaluate
+    "evaluate.title": "テストデータでモデルを評価する",
+    "evaluate.no_data": "テストデータが利用できないため、評価できません。{problem}",
+    "evaluate.other_dataset": (
+        "このモデルは {trained} で学習されました。ここではサイドバーで選んだ {chosen} で評価しています。"
+    ),
+    "evaluate.computing": "テスト画像 10,000 枚すべてを予測しています…",
+    "evaluate.mistakes": "誤り",
+    "evaluate.per_class": "クラスごとの正解率",
+    "evaluate.confusion": "混同行列",
+    "evaluate.confusion_help": (
+        "混同行列 (confusion matrix): 行は正解のクラス、列はモデルの予測です。セルをクリックするか右側で選ぶと、そのテ"
+        "スト画像が表示されます。"
+    ),
+    "evaluate.predicted": "予測",
+    "evaluate.true": "正解",
+    "evaluate.cell_hover": "正解 %{y}、予測 %{x}: %{z} 枚",
+    "evaluate.cell_count": "正解が **{true}** で **{pred}** と予測されたテスト画像は **{n}** 枚です。",
+    "evaluate.grid": "テスト画像 30 枚: 予測が正しければ青、間違いなら赤",
+    "evaluate.only_mistakes": "間違えた画像だけ表示",
+    "evaluate.truth": "正解ラベル: {label}",
+    "evaluate.first_ten": "最初の 10 枚のテスト画像",
+    "evaluate.first_ten_help": (
+        "チュートリアルでおなじみの確認です: np.argmax(model.predict(x_test[:10]), axis=1) と y_test[:10] を並べます。"
+    ),
+    "evaluate.label": "ラベル",
+    "evaluate.prediction": "予測",
+
+    # compare
+    "compare.title": "学習結果を比較する",
+    "compare.experiment": "正規化の実験",
+    "compare.experiment_intro": (
+        "ボタン 1 つで同じモデルを同じ乱数シードで 2 回学習させます。1 回はピクセル値を 255 で割って、もう 1 回は生の "
+        "0〜255 の値のままです。両方が学ぶ様子を同じグラフで見比べましょう。"
+    ),
+    "compare.run": "実験を開始",
+    "compare.result": (
+        "**結果。** / 255 ありのモデルのテスト正解率は **{norm}**、生のピクセル値では **{raw}** "
+        "でした。生の値の損失曲線のほうがぎざぎざしています (バッチ間の変動が水準の {raw_rough}。正規化ありでは "
+        "{norm_rough})。"
+    ),
+    "compare.why": (
+        "**理由。** 最初の層の出力は 784 ピクセルの重み付き和です。最大 255 の生の値では、その和も勾配も最大 1 "
+        "の値のときの約 255 倍になります。学習率は 0〜1 "
+        "程度の入力を前提に選ばれているので、毎回の更新が行き過ぎます。重みが飛び回り、ReLU "
+        "ユニットは死んだり飽和したりして、曲線が乱れます。255 "
+        "で割っても画像は何も変わらず、数値の大きさが変わるだけです。"
+    ),
+    "compare.diverged": (
+        "今回は生の値の学習が**発散**しました。損失が爆発し、当てずっぽうとほとんど変わらない予測しかできません。"
+    ),
+    "compare.test_above_train": (
+        "生の値の学習では、いくつかのエポックで**検証データの正解率が学習データの正解率を上回った**ことに注目してくださ"
+        "い (チュートリアルと同じです)。学習データの正解率は重みが動いている間のエポック全体の平均で、ドロップアウトも"
+        "有効です。テストではエポック終了時の重みを使い、ドロップアウトは無効になります。"
+    ),
+    "compare.overlay": "学習結果と保存したモデルを重ねて表示",
+    "compare.nothing": "モデルを学習 (または保存) すると、その曲線をここで比べられます。",
+    "compare.pick": "学習結果とモデル",
+    "compare.col_name": "名前",
+    "compare.col_kind": "種類",
+
+    # data
+    "data.title": "データを見る: {name}",
+    "data.intro": (
+        "学習用画像 {train} 枚とテスト用画像 {test} 枚。どれも 28x28 ピクセルでラベルが 1 "
+        "つ付いています。モデルは学習用画像から学び、テスト用画像は公平に性能を測るために別にしておきます。"
+    ),
+    "data.per_class": "クラスごとの画像数",
+    "data.train": "学習用",
+    "data.test": "テスト用",
+    "data.balance": (
+        "クラスの数はほぼ均等です。学習用で最も少ないのは {low} ({low_n} 枚)、最も多いのは {high} ({high_n} 枚) "
+        "なので、ここでは正解率 1 つで公平に評価できます。"
+    ),
+    "data.one_image": "1 枚の画像をピクセルごとに見る",
+    "data.index": "学習用画像の番号",
+    "data.label": "ラベル: {label}",
+    "data.grayscale": (
+        "画像はもともと**グレースケール**です。1 ピクセルにつき数値が 1 つで、黒い背景が 0、インクが最も濃いところが "
+        "255 です。正規化 (÷ 255) をしても見た目はまったく変わりません。すべての数値を 0〜1 "
+        "の範囲に縮めるだけで、それがネットワークの重みと勾配に合うのです。"
+    ),
+    "data.raw_tab": "生のピクセル値 0-255",
+    "data.scaled_tab": "÷ 255 の後 (0-1)",
+    "data.raw_title": "保存されているピクセル値 (uint8)",
+    "data.scaled_title": "同じピクセルを x / 255 した値",
+    "data.one_hot": "ラベルのワンホット表現",
+    "data.one_hot_text": (
+        "ラベル **{label}** は、位置 {k} だけが 1 で他はすべて 0 のベクトルになります (ワンホット表現, one-hot "
+        "encoding)。クラスごとに 1 列です。ネットワークの 10 個の出力 (softmax の確率) "
+        "は、このベクトルと交差エントロピー (categorical cross-entropy) で比べられます。整数のラベルのまま sparse "
+        "categorical cross-entropy を使っても、まったく同じ損失になります。"
+    ),
+    "data.no_data": "このデータセットは利用できません。{problem}",
+
+    # error
+    "error.upload.empty": "ファイルが空です",
+    "error.upload.too_big": "ファイルが {size} MB あります。上限は {limit} MB です",
+    "error.upload.format": "{kind} 形式には対応していません。PNG か JPEG をアップロードしてください",
+    "error.upload.too_many_pixels": (
+        "画像が {width}x{height}（{mp} メガピクセル）あります。上限は {limit} メガピクセルです"
+    ),
+    "error.upload.not_image": "PNG や JPEG の画像ではありません（または安全に開くには大きすぎます）",
+    "error.upload.damaged": "画像が壊れているか途中で切れています（{detail}）",
+    "error.model.sidecar": "{name}: 付属の JSON ファイルが読めません",
+    "error.model.missing": "{name}: モデルファイルがありません",
+    "error.model.too_big": "{name}: {limit} MB を超えています",
+    "error.model.not_keras": "{name}: .keras ファイルではありません",
+    "error.model.invalid": "{name}: 正しい Keras モデルではありません（{detail}）",
+    "error.model.unsafe": (
+        "{name}: 読み込みを拒否しました。セーフモードでは実行しないコード（Lambda 層）が含まれています"
+    ),
+    "error.model.io_count": "{name}: 入力と出力がちょうど 1 つずつ必要です",
+    "error.model.input_shape": "{name}: 入力の形が {shape} です。28x28 の画像を受け取るモデルが必要です",
+    "error.model.outputs": "{name}: 出力が {shape} です。10 クラスの出力が必要です",
+    "error.data.not_found": (
+        "{name} のデータが見つかりません。環境変数 {env} に、{folder}/ と 4 つの IDX "
+        "ファイルを含むフォルダーを設定してください（例: export "
+        "{env}=/path/to/data）。またはインターネットにつないだ状態で一度アプリを起動すると、Keras "
+        "がダウンロードします（MNIST は約 11 MB、Fashion-MNIST は約 30 MB）。"
+    ),
+    "error.data.broken": "データファイルが壊れているため、このデータセットは使えません: {detail}",
+    "error.data.download_failed": (
+        "{name} のデータが見つかりません（ダウンロードに失敗しました: {reason}）。{folder}/ に 4 つの IDX "
+        "ファイルがあるフォルダを {env} に指定するか（例: export {env}=/path/to/data）、一度インターネットに接続して "
+        "Keras にダウンロードさせてください（MNIST は約 11 MB、Fashion-MNIST は約 30 MB）。"
+    ),
+    "error.data.unreadable": "{file}: 読み込めません（{detail}）",
+    "error.data.short_header": "{file}: IDX のヘッダーには短すぎます（{size} バイト）",
+    "error.data.image_magic": "{file}: IDX の画像ファイルではありません（マジックナンバー {magic}、期待値 {expected}）",
+    "error.data.label_magic": (
+        "{file}: IDX のラベルファイルではありません（マジックナンバー {magic}、期待値 {expected}）"
+    ),
+    "error.data.image_size": "{file}: 画像が {rows}x{cols} です。28x28 が必要です",
+    "error.data.image_count": "{file}: ヘッダーの画像数は {count} ですが、{expected} のはずです",
+    "error.data.label_count": "{file}: ヘッダーのラベル数は {count} ですが、{expected} のはずです",
+    "error.data.truncated": (
+        "{file}: 途中で切れているか余分があります（{size} バイト、ヘッダーからは {expected} バイト）"
+    ),
+    "error.data.label_range": "{file}: ラベル {label} が 0〜9 の範囲外です",
+    "error.data.missing_files": (
+        "{folder}: {split}-images-idx3-ubyte[.gz] か {split}-labels-idx1-ubyte[.gz] がありません"
+    ),
+    "error.data.npz_unreadable": "{file}: 読み込める mnist.npz ではありません（{detail}）",
+    "error.data.npz_images": "{file}: x_{split} が {dtype} {shape} です。uint8 ({count}, 28, 28) が必要です",
+    "error.data.npz_labels": "{file}: y_{split} は 0〜9 のラベル {count} 個でなければなりません",
+    "error.data.unknown": "不明なデータセット {name} です。{choices} から選んでください",
+    "error.name.empty": "名前が空です",
+    "error.name.too_long": "名前が {limit} 文字を超えています",
+    "error.name.characters": "名前に / \\ : * ? \" < > | や制御文字は使えません",
+    "error.name.dot": "名前をドットで始めることはできません",
+    "error.save.failed": "{name} を保存できませんでした（{detail}）。書きかけのファイルは残っていません",
+}

@@ -1,0 +1,29 @@
+"""Texts in the learner's language: `t()` for a catalog key, `explain()` for a library error."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from .. import i18n
+from ..datasets import CLASS_NAMES
+from ..errors import AppError
+
+
+def language() -> str:
+    return st.session_state.get("lang", i18n.DEFAULT_LANGUAGE)
+
+
+def t(key: str, **values) -> str:
+    return i18n.translate(key, language(), **values)
+
+
+def explain(error: AppError) -> str:
+    """What went wrong, in the learner's language."""
+    return t(error.key, **error.values)
+
+
+def class_names(dataset_name: str) -> tuple[str, ...]:
+    """The data set's class names in the learner's language (digits stay digits)."""
+    if dataset_name == "mnist":
+        return CLASS_NAMES["mnist"]
+    return tuple(t(f"common.class.{dataset_name}.{i}") for i in range(len(CLASS_NAMES[dataset_name])))
