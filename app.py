@@ -9,36 +9,45 @@ from mnist_demo import i18n
 from mnist_demo.datasets import DATASETS, PROPER_NAMES
 from mnist_demo.ui import fixes
 from mnist_demo.ui.text import t
+from mnist_demo.ui.workspace import link, remembered, rename
 
-st.session_state.setdefault("lang", i18n.language_for_locale(st.context.locale))
-st.session_state.setdefault("dataset", DATASETS[0])
 fixes.check()
 fixes.keep_keras_state_across_reruns()
 
-st.set_page_config(page_title=t("frame.title"), page_icon=":material/draw:", layout="wide")
+# The learner's language and data set are kept in their workspace, like every page's settings.
+with remembered("lang", "dataset", valid={"lang": i18n.LANGUAGE_NAMES, "dataset": DATASETS}) as workspace:
+    st.session_state.setdefault("lang", i18n.language_for_locale(st.context.locale))
+    st.session_state.setdefault("dataset", DATASETS[0])
+    st.set_page_config(page_title=t("frame.title"), page_icon=":material/draw:", layout="wide")
 
-pages = [
-    st.Page("pages/home.py", title=t("frame.nav.home"), icon=":material/home:", default=True, url_path="home"),
-    st.Page("pages/train.py", title=t("frame.nav.train"), icon=":material/model_training:", url_path="train"),
-    st.Page("pages/draw.py", title=t("frame.nav.draw"), icon=":material/draw:", url_path="draw"),
-    st.Page("pages/evaluate.py", title=t("frame.nav.evaluate"), icon=":material/fact_check:", url_path="evaluate"),
-    st.Page("pages/compare.py", title=t("frame.nav.compare"), icon=":material/compare_arrows:", url_path="compare"),
-    st.Page("pages/data.py", title=t("frame.nav.data"), icon=":material/grid_on:", url_path="data"),
-]
-navigation = st.navigation(pages)
+    pages = [
+        st.Page("pages/home.py", title=t("frame.nav.home"), icon=":material/home:", default=True, url_path="home"),
+        st.Page("pages/train.py", title=t("frame.nav.train"), icon=":material/model_training:", url_path="train"),
+        st.Page("pages/draw.py", title=t("frame.nav.draw"), icon=":material/draw:", url_path="draw"),
+        st.Page("pages/evaluate.py", title=t("frame.nav.evaluate"), icon=":material/fact_check:", url_path="evaluate"),
+        st.Page("pages/compare.py", title=t("frame.nav.compare"), icon=":material/compare_arrows:", url_path="compare"),
+        st.Page("pages/data.py", title=t("frame.nav.data"), icon=":material/grid_on:", url_path="data"),
+    ]
+    navigation = st.navigation(pages)
 
-# One button that shows the choices and opens them: two radios drawn on every first visit
-# cost the browser a tenth of a second. Radios, not segmented controls: those look up every
-# non-ASCII label ("日本語") in Streamlit's emoji catalog, slow to load on a fresh server.
-settings = t("frame.settings", language=i18n.LANGUAGE_NAMES[st.session_state.lang],
-             dataset=t(f"common.dataset.{st.session_state.dataset}"))
-with st.sidebar.popover(settings, icon=":material/tune:", help=t("frame.settings_help"), width="stretch"):
-    st.radio(t("frame.language"), list(i18n.LANGUAGE_NAMES), key="lang", format_func=i18n.LANGUAGE_NAMES.get,
-             horizontal=True)
-    # Option labels that do not change with the language: Streamlit matches a radio's value
-    # by its label, and a closed popover keeps the label from before a language switch.
-    st.radio(t("frame.dataset"), DATASETS, key="dataset", format_func=PROPER_NAMES.get,
-             help=t("frame.dataset_help"))
+    # One button that shows the choices and opens them: two radios drawn on every first visit
+    # cost the browser a tenth of a second. Radios, not segmented controls: those look up every
+    # non-ASCII label ("日本語") in Streamlit's emoji catalog, slow to load on a fresh server.
+    settings = t("frame.settings", language=i18n.LANGUAGE_NAMES[st.session_state.lang],
+                 dataset=t(f"common.dataset.{st.session_state.dataset}"))
+    with st.sidebar.popover(settings, icon=":material/tune:", help=t("frame.settings_help"), width="stretch"):
+        st.radio(t("frame.language"), list(i18n.LANGUAGE_NAMES), key="lang", format_func=i18n.LANGUAGE_NAMES.get,
+                 horizontal=True)
+        # Option labels that do not change with the language: Streamlit matches a radio's value
+        # by its label, and a closed popover keeps the label from before a language switch.
+        st.radio(t("frame.dataset"), DATASETS, key="dataset", format_func=PROPER_NAMES.get,
+                 help=t("frame.dataset_help"))
+        st.divider()
+        st.session_state.setdefault("nickname", workspace.learner.nickname)
+        st.text_input(t("frame.nickname"), key="nickname", max_chars=40,
+                      on_change=lambda: rename(st.session_state.nickname.strip() or workspace.learner.nickname))
+        st.caption(t("frame.link"))
+        st.code(link(), language=None, wrap_lines=True)
 
 from mnist_demo.ui.runs import Poll, active_run, touch_runs  # noqa: E402
 
@@ -47,7 +56,7 @@ status_poll = Poll("status_polling", 1.0)
 
 @st.fragment(run_every=status_poll.every(active_run() is not None))
 def training_status():
-    """Every page shows the session's training, and keeps it alive while the tab is open.
+    """Every page shows the learner's training, and keeps its place in the queue while a tab is open.
 
     It polls only while a training is queued or running (an idle class costs the server
     nothing), and reruns the page once when it ends, so the page can show the result."""
@@ -56,7 +65,7 @@ def training_status():
     if entry is None:
         status_poll.rerun_page_if(True)
         return
-    snap = entry.run.snapshot()
+    snap = entry.snapshot()
     if snap.state == "queued":
         st.caption(t("frame.queued", label=entry.label, place=snap.queue_position or 1))
     else:

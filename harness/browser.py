@@ -26,6 +26,10 @@ EMPTY_CANVAS_TEXT = "Draw a digit on the canvas: the prediction appears here."
 PREDICTION_HEADING = re.compile(r"^Prediction: \d$")
 
 
+PLOT_POINTS = ("() => { const p = document.querySelector('.js-plotly-plot'); "
+               "return p && p.data ? p.data[0].x.length : 0 }")  # points of the page's first chart's first curve
+
+
 def canvas(key: str = "draw_canvas_") -> str:
     """The drawing surface of the canvas whose widget key starts with `key` (plain `canvas`
     matches three elements)."""

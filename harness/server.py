@@ -70,7 +70,16 @@ class AppServer:
 def running_app(env: dict | None = None, script: Path = APP, attempts: int = 3, timeout: float = 120,
                 poll: float = 0.2):
     """Yield an `AppServer` for a freshly started `streamlit run`, healthy; stop it afterwards.
-    A server that dies before it is healthy (a port taken meanwhile) is retried on a new port."""
+    A server that dies before it is healthy (a port taken meanwhile) is retried on a new port.
+    Unless `env` names a state folder, the server gets an empty one of its own, removed after."""
+    env = dict(env or {})
+    with contextlib.ExitStack() as cleanup:
+        if "MNIST_DEMO_STATE_DIR" not in env:
+            env["MNIST_DEMO_STATE_DIR"] = cleanup.enter_context(tempfile.TemporaryDirectory(prefix="mnist-demo-"))
+        yield from _started(env, script, attempts, timeout, poll)
+
+
+def _started(env: dict, script: Path, attempts: int, timeout: float, poll: float):
     last_error = ""
     for _ in range(attempts):
         port = free_port()

@@ -43,6 +43,15 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--dataset", choices=DATASETS)
 
     sub.add_parser("presets", help="list the presets with their settings")
+
+    sub.add_parser("learners", help="the learners whose workspaces the state folder holds, one JSON line each")
+    runs = sub.add_parser("runs", help="a learner's runs, one JSON line each")
+    runs.add_argument("--learner", required=True, help="the learner's id, nickname or link token")
+    export = sub.add_parser("export", help="write a learner's run (or saved model) as a .keras file")
+    export.add_argument("--learner", required=True, help="the learner's id, nickname or link token")
+    export.add_argument("--run", help="the run's number or id")
+    export.add_argument("--saved", help="the name of a saved model instead of a run")
+    export.add_argument("--out", required=True, help="the .keras file to write")
     return parser
 
 
@@ -50,7 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     args = _parser().parse_args(argv)
     try:
-        return {"train": cmd_train, "evaluate": cmd_evaluate, "presets": cmd_presets}[args.command](args)
+        commands = {"train": cmd_train, "evaluate": cmd_evaluate, "presets": cmd_presets, "learners": cmd_learners,
+                    "runs": cmd_runs, "export": cmd_export}
+        return commands[args.command](args)
     except (UserError, AppError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -176,4 +187,71 @@ def cmd_evaluate(args) -> int:
         "test_loss": round(result.test_loss, 4),
         "misclassified": int(len(result.misclassified)),
     }))
+    return 0
+
+
+def _workspace(learner: str):
+    """The workspace of a learner named by id, link token or (if unique) nickname."""
+    from .workspace import Workspace, open_store, state_dir
+
+    store = open_store()
+    found = store.learner(learner) or store.learner_by_token(learner)
+    if found is None:
+        named = [x for x in store.learners() if x.nickname == learner]
+        if len(named) > 1:
+            raise UserError(f"{len(named)} learners are called {learner!r}; give the id instead")
+        found = named[0] if named else None
+    if found is None:
+        raise UserError(f"no learner {learner!r} in {state_dir()}")
+    return Workspace(store, found, state_dir())
+
+
+def cmd_learners(args) -> int:
+    from .workspace import open_store
+
+    store = open_store()
+    for learner in store.learners():
+        runs = store.runs(learner.id)
+        print(json.dumps({"id": learner.id, "nickname": learner.nickname, "class": learner.class_code,
+                          "runs": len(runs), "saved": len(store.saved_models(learner.id)),
+                          "last_seen": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(learner.last_seen))},
+                         ensure_ascii=False))
+    return 0
+
+
+def cmd_runs(args) -> int:
+    workspace = _workspace(args.learner)
+    for run in workspace.runs():
+        progress = run.progress_data()
+        print(json.dumps({"number": run.number, "id": run.id, "label": run.label, "state": run.state,
+                          "dataset": run.dataset, "normalize": run.normalize,
+                          "epochs": len(progress.get("epochs", [])), "test_accuracy": progress.get("test_accuracy"),
+                          "model": bool(run.model_file)}, ensure_ascii=False))
+    return 0
+
+
+def cmd_export(args) -> int:
+    import shutil
+
+    workspace = _workspace(args.learner)
+    if bool(args.run) == bool(args.saved):
+        raise UserError("give either --run or --saved")
+    if args.saved:
+        saved = workspace.saved_model(args.saved)
+        if saved is None:
+            raise UserError(f"{workspace.learner.nickname} has no saved model {args.saved!r}")
+        source = workspace.path(saved.model_file)
+    else:
+        run = next((r for r in workspace.runs() if args.run in (r.id, str(r.number))), None)
+        if run is None or not run.model_file:
+            raise UserError(f"{workspace.learner.nickname} has no run {args.run!r} with a model")
+        source = workspace.path(run.model_file)
+    out = Path(args.out)
+    if out.suffix != ".keras":
+        raise UserError(f"--out must end in .keras, got {out}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, out)
+    if source.with_suffix(".json").exists():
+        shutil.copyfile(source.with_suffix(".json"), out.with_suffix(".json"))
+    print(json.dumps({"model_path": str(out)}))
     return 0

@@ -115,7 +115,7 @@ def save_model(model, name: str, info: ModelInfo, folder: str | os.PathLike | No
     name = safe_model_name(name)
     folder = Path(folder) if folder is not None else models_dir()
     target = folder / f"{name}.keras"
-    info.name = name
+    info.name = info.name or name
     info.created = info.created or datetime.now(timezone.utc).isoformat(timespec="seconds")
     try:
         folder.mkdir(parents=True, exist_ok=True)

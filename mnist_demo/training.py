@@ -2,8 +2,9 @@
 
 A page (or the CLI) starts a `TrainingRun`, then reads `run.snapshot()` as often as
 it likes from any thread. The run never touches Streamlit. Runs wait in a shared
-`TrainingQueue` so a server trains at most N models at once; a run nobody has looked
-at for `abandon_after` seconds (its browser tab closed) stops itself.
+`TrainingQueue` so a server trains at most N models at once. A queued run nobody has
+looked at for `abandon_after` seconds gives up its place; a running one trains on, since its
+result is kept for its learner (see `runs.py`).
 """
 
 from __future__ import annotations
@@ -16,16 +17,17 @@ import os
 import threading
 import time
 import weakref
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 from .data import Dataset, one_hot
 from .models import ModelSpec, build_model, compile_model
 
-QUEUED, RUNNING, STOPPING, STOPPED, FINISHED, FAILED = (
-    "queued", "running", "stopping", "stopped", "finished", "failed",
+QUEUED, RUNNING, STOPPING, STOPPED, FINISHED, FAILED, INTERRUPTED = (
+    "queued", "running", "stopping", "stopped", "finished", "failed", "interrupted",
 )
-DONE_STATES = (STOPPED, FINISHED, FAILED)
+DONE_STATES = (STOPPED, FINISHED, FAILED, INTERRUPTED)  # interrupted: its server stopped while it ran
 SMOOTHING = 0.9
 MAX_TRAININGS_ENV = "MNIST_DEMO_MAX_TRAININGS"
 TRAINING_NICE_ENV = "MNIST_DEMO_TRAINING_NICE"
@@ -75,6 +77,31 @@ class Snapshot:
         first_epoch = self.epochs[0].epoch - 1 if self.epochs else self.epochs_done
         progress = (self.epochs_done - first_epoch) * self.batches_per_epoch + self.batch_in_epoch
         return min(1.0, progress / total)
+
+    def history(self) -> dict[str, list[float]]:
+        """Keras-style history: per-epoch lists keyed like `History.history`."""
+        out = {"loss": [e.loss for e in self.epochs], "accuracy": [e.accuracy for e in self.epochs]}
+        if self.epochs and self.epochs[0].val_loss is not None:
+            out["val_loss"] = [e.val_loss for e in self.epochs]
+            out["val_accuracy"] = [e.val_accuracy for e in self.epochs]
+        return out
+
+    def to_dict(self) -> dict:
+        """Plain data (for the store): the curves as lists, the epochs as dicts."""
+        out = asdict(self)
+        for name in ("batch_x", "batch_loss", "batch_accuracy", "epochs"):
+            out[name] = list(out[name])
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict, **changes) -> Snapshot:
+        """The snapshot `to_dict` wrote, with `changes` (e.g. the state the store knows better)."""
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        for name in ("batch_x", "batch_loss", "batch_accuracy"):
+            values[name] = tuple(values.get(name, ()))
+        values["epochs"] = tuple(EpochResult(**e) for e in values.get("epochs", ()))
+        return cls(**{**values, **changes})
 
 
 class ProgressRecord:
@@ -247,7 +274,11 @@ class RunConfig:
 
 
 class TrainingRun:
-    """One training in a background thread. Read `snapshot()`; call `stop()` to end it early."""
+    """One training in a background thread. Read `snapshot()`; call `stop()` to end it early.
+
+    To train a finished run's model further, pass that `model` and the `earlier` snapshot whose
+    curves this run extends (see `continued`). `on_done(run)` is called in the training thread
+    once the run has ended and given back its place in the queue."""
 
     def __init__(
         self,
@@ -257,26 +288,26 @@ class TrainingRun:
         *,
         queue: TrainingQueue | None = None,
         abandon_after: float | None = None,
-        continue_from: TrainingRun | None = None,
+        model=None,
+        earlier: Snapshot | None = None,
         more_epochs: int | None = None,
+        on_done: Callable[[TrainingRun], None] | None = None,
     ):
         self.spec = spec
         self.dataset = dataset
         self.config = config or RunConfig(dataset=dataset.name)
         self.queue = queue or default_queue()
         self.abandon_after = abandon_after
+        self.on_done = on_done
         self.ticket = next(_tickets)
         self._stop = threading.Event()
         self._last_seen = time.monotonic()
         self._thread: threading.Thread | None = None
-        self.model = None
-        earlier = None
+        self.model = model
         self.initial_epoch = 0
-        if continue_from is not None:
-            earlier = continue_from.snapshot()
-            if continue_from.model is None or not earlier.done:
+        if earlier is not None:
+            if model is None or not earlier.done:
                 raise ValueError("only a finished run with a model can be continued")
-            self.model = continue_from.model
             self.initial_epoch = len(earlier.epochs)
         self.epochs_to_train = more_epochs or spec.epochs
         n_train = self._train_count()
@@ -286,6 +317,12 @@ class TrainingRun:
             earlier=earlier,
         )
         self.record.update(epochs_done=self.initial_epoch)
+
+    @classmethod
+    def continued(cls, earlier: TrainingRun, more_epochs: int, **kwargs) -> TrainingRun:
+        """A run that trains `earlier`'s model `more_epochs` more, its curves going on where they stopped."""
+        return cls(earlier.spec, earlier.dataset, earlier.config, model=earlier.model, earlier=earlier.snapshot(),
+                   more_epochs=more_epochs, **kwargs)
 
     def _train_count(self) -> int:
         n = len(self.dataset.x_train)
@@ -325,12 +362,20 @@ class TrainingRun:
     def _should_stop(self) -> bool:
         if self._stop.is_set():
             return True
-        if self.abandon_after is not None and time.monotonic() - self._last_seen > self.abandon_after:
-            self.stop("abandoned: nobody watched it for a while")
+        unseen = time.monotonic() - self._last_seen
+        if self.abandon_after is not None and unseen > self.abandon_after and self.record.state == QUEUED:
+            self.stop("abandoned: nobody watched it while it waited")
             return True
         return False
 
     def _main(self) -> None:
+        try:
+            self._queue_and_train()
+        finally:
+            if self.on_done is not None:
+                self.on_done(self)
+
+    def _queue_and_train(self) -> None:
         lower_training_priority()
         self.record.update(state=QUEUED)
         if not self.queue.acquire(self.ticket, self._should_stop, lambda pos: self.record.update(queue_position=pos)):
@@ -367,6 +412,7 @@ class TrainingRun:
             keras.utils.set_random_seed(cfg.seed + self.initial_epoch)
             if self.model is None:
                 self.model = build_model(spec, normalize=cfg.normalize, num_classes=self.dataset.num_classes)
+            if getattr(self.model, "optimizer", None) is None:  # new, or loaded from a file without one
                 compile_model(self.model, spec, steps_total)
         train_data = self._training_input(x_train, y_train)
         callback = _progress_callback(self, (x_test, y_test) if cfg.validate else None)
@@ -403,13 +449,7 @@ class TrainingRun:
         return augmented_dataset(x_train, y_train, self.spec.batch_size, seed=self.config.seed)
 
     def history(self) -> dict[str, list[float]]:
-        """Keras-style history: per-epoch lists keyed like `History.history`."""
-        epochs = self.snapshot().epochs
-        out = {"loss": [e.loss for e in epochs], "accuracy": [e.accuracy for e in epochs]}
-        if epochs and epochs[0].val_loss is not None:
-            out["val_loss"] = [e.val_loss for e in epochs]
-            out["val_accuracy"] = [e.val_accuracy for e in epochs]
-        return out
+        return self.snapshot().history()
 
 
 def _progress_callback(run: TrainingRun, validation_data):

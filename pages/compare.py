@@ -6,8 +6,9 @@ from mnist_demo.choices import EPOCHS, TRAIN_IMAGES_STEP
 from mnist_demo.experiments import normalization_findings
 from mnist_demo.ui.fixes import require_app_frame
 from mnist_demo.ui.resources import chosen_dataset, try_dataset
-from mnist_demo.ui.runs import Poll, comparable_histories, start_normalization_experiment
+from mnist_demo.ui.runs import Poll, comparable_histories, latest_experiment, start_normalization_experiment
 from mnist_demo.ui.text import t
+from mnist_demo.ui.workspace import remembered
 
 require_app_frame()
 
@@ -21,21 +22,23 @@ if ds is None:
     st.error(t("common.no_data", problem=problem))
 else:
     cols = st.columns(3)
-    preset_name = cols[0].selectbox(t("common.setting.preset"), list(models.PRESETS), key="exp_preset",
-                                    index=list(models.PRESETS).index("mlp-512x2"))
-    epochs = cols[1].slider(t("common.setting.epochs"), EPOCHS[0], 20, value=3, key="exp_epochs")
-    images = cols[2].slider(t("common.setting.train_images"), TRAIN_IMAGES_STEP, len(ds.x_train),
-                            value=len(ds.x_train), step=TRAIN_IMAGES_STEP, key="exp_images")
-    experiment = st.session_state.get("experiment")
-    busy = experiment is not None and not all(e.run.snapshot().done for e in experiment)
+    with remembered("exp_preset", "exp_epochs", "exp_images", valid={"exp_preset": models.PRESETS}):
+        st.session_state.setdefault("exp_preset", "mlp-512x2")
+        st.session_state.setdefault("exp_epochs", 3)
+        st.session_state.setdefault("exp_images", len(ds.x_train))
+        preset_name = cols[0].selectbox(t("common.setting.preset"), list(models.PRESETS), key="exp_preset")
+        epochs = cols[1].slider(t("common.setting.epochs"), EPOCHS[0], 20, key="exp_epochs")
+        images = cols[2].slider(t("common.setting.train_images"), TRAIN_IMAGES_STEP, len(ds.x_train),
+                                step=TRAIN_IMAGES_STEP, key="exp_images")
+    experiment = latest_experiment()
+    busy = experiment is not None and not all(e.snapshot().done for e in experiment)
     if st.button(t("compare.run"), type="primary", disabled=busy, key="exp_start"):
-        st.session_state.experiment = start_normalization_experiment(
-            models.preset(preset_name).replace(epochs=epochs), ds, images)
+        start_normalization_experiment(models.preset(preset_name).replace(epochs=epochs), ds, images)
         st.rerun()
 
 chart_labels = {k: t(f"common.chart.{k}") for k in ("loss", "accuracy", "epoch", "batch", "validation")}
-experiment = st.session_state.get("experiment")
-running = experiment is not None and not all(e.run.snapshot().done for e in experiment)
+experiment = latest_experiment()
+running = experiment is not None and not all(e.snapshot().done for e in experiment)
 
 
 experiment_poll = Poll("exp_polling", 0.5)
@@ -47,8 +50,8 @@ def experiment_progress():
         return
     snaps = {}
     for entry in experiment:
-        entry.run.touch()
-        snap = entry.run.snapshot()
+        entry.touch()
+        snap = entry.snapshot()
         snaps[entry.label] = snap
         place = t("common.setting.queued", place=snap.queue_position or 1) if snap.state == "queued" else ""
         st.caption(f"**{entry.label}** · {t('common.state.' + snap.state)} · {snap.fraction:.0%} {place}")
@@ -59,7 +62,7 @@ def experiment_progress():
 experiment_progress()
 
 if experiment is not None and not running:
-    normalized, raw = (entry.run.snapshot() for entry in experiment)
+    normalized, raw = (entry.snapshot() for entry in experiment)
     if normalized.state == "finished" and raw.state == "finished":
         found = normalization_findings(normalized, raw)
         st.markdown(t("compare.result", norm=f"{found.normalized_accuracy:.2%}", raw=f"{found.raw_accuracy:.2%}",
@@ -76,7 +79,14 @@ histories = comparable_histories()
 if not histories:
     st.info(t("compare.nothing"))
 else:
-    names = st.multiselect(t("compare.pick"), list(histories), default=list(histories)[:4])
+    with remembered("compare_pick", "compare_seen"):
+        # The learner's picks are kept; runs that ended since the last visit join them (four at most).
+        seen = set(st.session_state.get("compare_seen", []))
+        picks = [n for n in st.session_state.get("compare_pick", []) if n in histories]
+        picks += [n for n in histories if n not in seen and n not in picks]
+        st.session_state.compare_pick = picks if len(picks) <= 4 else picks[-4:]
+        st.session_state.compare_seen = list(histories)
+        names = st.multiselect(t("compare.pick"), list(histories), key="compare_pick")
     chosen = [histories[n] for n in names]
     if chosen:
         st.plotly_chart(history_figure(chosen, {**chart_labels, "train": t("common.chart.train_short")}),

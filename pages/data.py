@@ -7,6 +7,7 @@ from mnist_demo.images import digit_image
 from mnist_demo.ui.fixes import require_app_frame
 from mnist_demo.ui.resources import chosen_dataset, try_dataset
 from mnist_demo.ui.text import class_names, t
+from mnist_demo.ui.workspace import remembered
 
 require_app_frame()
 
@@ -30,7 +31,9 @@ st.caption(t("data.balance", low=names[int(train_counts.argmin())], low_n=f"{tra
              high=names[int(train_counts.argmax())], high_n=f"{train_counts.max():,}"))
 
 st.subheader(t("data.one_image"))
-index = st.number_input(t("data.index"), 0, len(ds.x_train) - 1, value=0, step=1, key="data_index")
+with remembered("data_index"):
+    st.session_state.setdefault("data_index", 0)
+    index = st.number_input(t("data.index"), 0, len(ds.x_train) - 1, step=1, key="data_index")
 image, label = ds.x_train[index], int(ds.y_train[index])
 left, right = st.columns([1, 3])
 with left:

@@ -14,6 +14,7 @@ from mnist_demo.images import digit_image
 from mnist_demo.ui.fixes import require_app_frame
 from mnist_demo.ui.model_choice import model_picker
 from mnist_demo.ui.text import explain, t
+from mnist_demo.ui.workspace import remembered
 from mnist_demo.uploads import UploadError, image_from_upload
 
 require_app_frame()
@@ -25,8 +26,11 @@ st.caption(t("draw.model_info", name=predictor.name,
 
 st.session_state.setdefault("canvas_generation", 0)
 pad, result = st.columns([1, 1], gap="large")
-with pad:
-    source = st.radio(t("draw.source"), ["canvas", "upload"], horizontal=True,
+with pad, remembered("draw_source", "step_crop", "step_scale", "step_center",
+                     valid={"draw_source": ("canvas", "upload")}):
+    for step in ("step_crop", "step_scale", "step_center"):
+        st.session_state.setdefault(step, True)
+    source = st.radio(t("draw.source"), ["canvas", "upload"], horizontal=True, key="draw_source",
                       format_func={s: t(f"draw.source_{s}") for s in ("canvas", "upload")}.get,
                       label_visibility="collapsed")
     rgba = None
@@ -54,9 +58,9 @@ with pad:
     with st.expander(t("draw.inspector"), expanded=False):
         toggles = st.columns(3)
         options = PreprocessOptions(
-            crop=toggles[0].toggle(t("draw.step_crop"), value=True, key="step_crop"),
-            scale=toggles[1].toggle(t("draw.step_scale"), value=True, key="step_scale"),
-            center=toggles[2].toggle(t("draw.step_center"), value=True, key="step_center"),
+            crop=toggles[0].toggle(t("draw.step_crop"), key="step_crop"),
+            scale=toggles[1].toggle(t("draw.step_scale"), key="step_scale"),
+            center=toggles[2].toggle(t("draw.step_center"), key="step_center"),
         )
 
 prediction = predictor.predict_canvas(rgba, options) if rgba is not None else None

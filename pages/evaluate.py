@@ -6,11 +6,12 @@ from mnist_demo.ui.fixes import require_app_frame
 from mnist_demo.ui.model_choice import evaluation, model_picker
 from mnist_demo.ui.resources import chosen_dataset, try_dataset
 from mnist_demo.ui.text import class_names, t
+from mnist_demo.ui.workspace import remembered
 
 require_app_frame()
 
 st.title(t("evaluate.title"))
-choice, predictor = model_picker("eval_model")
+predictor = model_picker("eval_model")[1]
 dataset_name = chosen_dataset()
 ds, problem = try_dataset(dataset_name)
 if ds is None:
@@ -22,7 +23,7 @@ if predictor.info.dataset != dataset_name:
                  chosen=t(f"common.dataset.{dataset_name}")))
 
 with st.spinner(t("evaluate.computing")):
-    result = evaluation(choice, predictor, dataset_name)
+    result = evaluation(predictor, dataset_name)
 
 cols = st.columns(3)
 cols[0].metric(t("common.metric.test_accuracy"), f"{result.test_accuracy:.4f}")
@@ -43,30 +44,33 @@ with matrix_col:
         key="confusion", on_select="rerun", selection_mode="points", width="stretch",
     )
 worst_true, worst_pred = result.most_confused()
-st.session_state.setdefault("cell_true", worst_true)
-st.session_state.setdefault("cell_pred", worst_pred)
-points = event.selection.points if event and event.selection else []
-clicked = (str(points[0]["y"]), str(points[0]["x"])) if points else None
-if clicked and clicked != st.session_state.get("last_clicked_cell"):
-    st.session_state.cell_true = names.index(clicked[0])
-    st.session_state.cell_pred = names.index(clicked[1])
-st.session_state.last_clicked_cell = clicked
-with cell_col:
-    pick = st.columns(2)
-    true_class = pick[0].selectbox(t("evaluate.true"), range(ds.num_classes), key="cell_true",
-                                   format_func=lambda i: names[i])
-    pred_class = pick[1].selectbox(t("evaluate.predicted"), range(ds.num_classes), key="cell_pred",
-                                   format_func=lambda i: names[i])
-    indices = result.pair_indices(true_class, pred_class)
-    st.markdown(t("evaluate.cell_count", n=len(indices), true=names[true_class],
-                  pred=names[pred_class]))
-    with st.container(key="cell_images"):
-        grid = st.columns(6)
-        for i, index in enumerate(indices[:36]):
-            grid[i % 6].image(digit_image(ds.x_test[index], 2), caption=f"#{index}")
+classes = range(ds.num_classes)
+with remembered("cell_true", "cell_pred", valid={"cell_true": classes, "cell_pred": classes}):
+    st.session_state.setdefault("cell_true", worst_true)
+    st.session_state.setdefault("cell_pred", worst_pred)
+    points = event.selection.points if event and event.selection else []
+    clicked = (str(points[0]["y"]), str(points[0]["x"])) if points else None
+    if clicked and clicked != st.session_state.get("last_clicked_cell"):
+        st.session_state.cell_true = names.index(clicked[0])
+        st.session_state.cell_pred = names.index(clicked[1])
+    st.session_state.last_clicked_cell = clicked
+    with cell_col:
+        pick = st.columns(2)
+        true_class = pick[0].selectbox(t("evaluate.true"), classes, key="cell_true",
+                                       format_func=lambda i: names[i])
+        pred_class = pick[1].selectbox(t("evaluate.predicted"), classes, key="cell_pred",
+                                       format_func=lambda i: names[i])
+        indices = result.pair_indices(true_class, pred_class)
+        st.markdown(t("evaluate.cell_count", n=len(indices), true=names[true_class],
+                      pred=names[pred_class]))
+        with st.container(key="cell_images"):
+            grid = st.columns(6)
+            for i, index in enumerate(indices[:36]):
+                grid[i % 6].image(digit_image(ds.x_test[index], 2), caption=f"#{index}")
 
 st.subheader(t("evaluate.grid"))
-only_mistakes = st.toggle(t("evaluate.only_mistakes"), key="only_mistakes")
+with remembered("only_mistakes"):
+    only_mistakes = st.toggle(t("evaluate.only_mistakes"), key="only_mistakes")
 shown = result.misclassified[:30] if only_mistakes else range(30)
 grid = st.columns(10)
 for i, index in enumerate(shown):

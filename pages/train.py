@@ -16,10 +16,15 @@ from mnist_demo.codegen import keras_code
 from mnist_demo.ui.fixes import require_app_frame
 from mnist_demo.ui.model_choice import load_uploaded_model
 from mnist_demo.ui.resources import chosen_dataset, try_dataset
-from mnist_demo.ui.runs import Poll, active_run, continue_run, latest_run, save_run, start_training
+from mnist_demo.ui.runs import Poll, active_run, continue_run, latest_run, save_run, start_training, stop_run
 from mnist_demo.ui.text import t
+from mnist_demo.ui.workspace import remembered
 
 require_app_frame()
+
+SETTINGS = ("kind", "preset", "epochs", "batch_size", "learning_rate", "optimizer", "dropout", "width", "train_images",
+            "normalize", "upload_normalize")
+
 
 def apply_preset():
     spec = models.preset(st.session_state.preset)
@@ -34,9 +39,13 @@ def apply_kind():
     apply_preset()
 
 
-if "preset" not in st.session_state:
-    st.session_state.update(kind="mlp", preset="mlp-512x2")
-    apply_preset()
+def replace_saved(entry, name: str) -> None:
+    """The learner said yes: the run's model replaces their model of that name."""
+    saved, problem, _ = save_run(entry, name, replace=True)
+    st.session_state.replace_name = None
+    st.session_state.save_result = ("success", t("train.saved", name=saved)) if saved else (
+        "error", t("train.save_failed", error=problem))
+
 
 st.title(t("train.title"))
 dataset_name = chosen_dataset()
@@ -44,63 +53,72 @@ ds, problem = try_dataset(dataset_name)
 if ds is None:
     st.error(t("common.no_data", problem=problem))
     st.stop()
-st.session_state.setdefault("train_images", len(ds.x_train))
-st.session_state.update(sanitized(
-    {k: st.session_state[k] for k in ("kind", "preset", "optimizer", "epochs", "batch_size", "learning_rate",
-                                      "width", "dropout", "train_images") if k in st.session_state},
-    len(ds.x_train),
-))
 
-settings, live = st.columns([1, 2], gap="large")
-with settings:
-    st.radio(t("train.kind"), models.KINDS, key="kind", horizontal=True, on_change=apply_kind,
-             format_func={k: t(f"common.kind.{k}") for k in models.KINDS}.get, help=t("train.kind_help"))
-    preset_names = {p: f"{p} — {t('common.preset.' + p)}" for p in models.PRESETS}
-    st.selectbox(t("common.setting.preset"), models.presets_for(st.session_state.kind), key="preset",
-                 on_change=apply_preset, format_func=preset_names.get)
-    st.slider(t("common.setting.epochs"), *EPOCHS, key="epochs", help=t("train.epochs_help"))
-    st.select_slider(t("common.setting.batch_size"), BATCH_SIZES, key="batch_size", help=t("train.batch_size_help"))
-    st.select_slider(t("common.setting.learning_rate"), LEARNING_RATES, key="learning_rate",
-                     help=t("train.learning_rate_help"))
-    st.selectbox(t("common.setting.optimizer"), models.OPTIMIZERS, key="optimizer", format_func=str.upper)
-    st.slider(t("train.dropout"), *DROPOUT, step=DROPOUT_STEP, key="dropout", help=t("train.dropout_help"))
-    st.select_slider(t(f"train.width_{st.session_state.kind}"), WIDTHS, key="width", help=t("train.width_help"))
-    st.slider(t("common.setting.train_images"), TRAIN_IMAGES_STEP, len(ds.x_train), step=TRAIN_IMAGES_STEP,
-              key="train_images", help=t("train.train_images_help"))
+with remembered(*SETTINGS):  # the learner's settings, kept in their workspace
+    if "preset" not in st.session_state:
+        st.session_state.update(kind="mlp", preset="mlp-512x2")
+        apply_preset()
 
-    spec = models.with_dropout(models.with_width(models.preset(st.session_state.preset), st.session_state.width),
-                               st.session_state.dropout).replace(
-        epochs=st.session_state.epochs, batch_size=st.session_state.batch_size,
-        learning_rate=st.session_state.learning_rate, optimizer=st.session_state.optimizer,
-    )
+    st.session_state.setdefault("train_images", len(ds.x_train))
+    st.session_state.setdefault("normalize", True)
+    st.session_state.setdefault("upload_normalize", True)
+    st.session_state.update(sanitized(
+        {k: st.session_state[k] for k in ("kind", "preset", "optimizer", "epochs", "batch_size", "learning_rate",
+                                          "width", "dropout", "train_images") if k in st.session_state},
+        len(ds.x_train),
+    ))
 
-with live:
-    normalize = st.toggle(t("common.setting.normalize"), value=True, key="normalize")
-    st.caption(t("train.normalize_on") if normalize else t("train.normalize_off"))
-    running = active_run()
-    start, stop, _ = st.columns([1, 1, 2])
-    if start.button(t("train.start"), type="primary", disabled=running is not None, width="stretch",
-                    key="train_start"):
-        start_training(spec, ds, normalize=normalize, train_images=st.session_state.train_images,
-                       preset=st.session_state.preset)
-        st.rerun()
-    if stop.button(t("train.stop"), disabled=running is None, width="stretch", key="train_stop"):
-        running.run.stop(t("train.stopped_by_user"))
+    settings, live = st.columns([1, 2], gap="large")
+    with settings:
+        st.radio(t("train.kind"), models.KINDS, key="kind", horizontal=True, on_change=apply_kind,
+                 format_func={k: t(f"common.kind.{k}") for k in models.KINDS}.get, help=t("train.kind_help"))
+        preset_names = {p: f"{p} — {t('common.preset.' + p)}" for p in models.PRESETS}
+        st.selectbox(t("common.setting.preset"), models.presets_for(st.session_state.kind), key="preset",
+                     on_change=apply_preset, format_func=preset_names.get)
+        st.slider(t("common.setting.epochs"), *EPOCHS, key="epochs", help=t("train.epochs_help"))
+        st.select_slider(t("common.setting.batch_size"), BATCH_SIZES, key="batch_size",
+                         help=t("train.batch_size_help"))
+        st.select_slider(t("common.setting.learning_rate"), LEARNING_RATES, key="learning_rate",
+                         help=t("train.learning_rate_help"))
+        st.selectbox(t("common.setting.optimizer"), models.OPTIMIZERS, key="optimizer", format_func=str.upper)
+        st.slider(t("train.dropout"), *DROPOUT, step=DROPOUT_STEP, key="dropout", help=t("train.dropout_help"))
+        st.select_slider(t(f"train.width_{st.session_state.kind}"), WIDTHS, key="width", help=t("train.width_help"))
+        st.slider(t("common.setting.train_images"), TRAIN_IMAGES_STEP, len(ds.x_train), step=TRAIN_IMAGES_STEP,
+                  key="train_images", help=t("train.train_images_help"))
 
-with st.expander(t("train.code"), icon=":material/code:"):
-    st.caption(t("train.code_help"))
-    st.code(keras_code(spec, normalize, dataset_name), language="python")
+        spec = models.with_dropout(models.with_width(models.preset(st.session_state.preset), st.session_state.width),
+                                   st.session_state.dropout).replace(
+            epochs=st.session_state.epochs, batch_size=st.session_state.batch_size,
+            learning_rate=st.session_state.learning_rate, optimizer=st.session_state.optimizer,
+        )
 
-with st.expander(t("train.upload.title"), icon=":material/upload_file:"):
-    upload = st.file_uploader(t("train.upload.file"), type=["keras"], key="model_upload")
-    expects_scaled = st.toggle(t("train.upload.normalize"), value=True, key="upload_normalize",
-                               help=t("train.upload.normalize_help"))
-    if upload is not None and st.button(t("train.upload.load"), key="upload_load"):
-        name, problem = load_uploaded_model(upload.name, upload.getvalue(), expects_scaled)
-        if problem:
-            st.error(problem)
-        else:
-            st.success(t("train.upload.loaded", name=name))
+    with live:
+        normalize = st.toggle(t("common.setting.normalize"), key="normalize")
+        st.caption(t("train.normalize_on") if normalize else t("train.normalize_off"))
+        running = active_run()
+        start, stop, _ = st.columns([1, 1, 2])
+        if start.button(t("train.start"), type="primary", disabled=running is not None, width="stretch",
+                        key="train_start"):
+            start_training(spec, ds, normalize=normalize, train_images=st.session_state.train_images,
+                           preset=st.session_state.preset)
+            st.rerun()
+        if stop.button(t("train.stop"), disabled=running is None, width="stretch", key="train_stop"):
+            stop_run(running, t("train.stopped_by_user"))
+
+    with st.expander(t("train.code"), icon=":material/code:"):
+        st.caption(t("train.code_help"))
+        st.code(keras_code(spec, normalize, dataset_name), language="python")
+
+    with st.expander(t("train.upload.title"), icon=":material/upload_file:"):
+        upload = st.file_uploader(t("train.upload.file"), type=["keras"], key="model_upload")
+        expects_scaled = st.toggle(t("train.upload.normalize"), key="upload_normalize",
+                                   help=t("train.upload.normalize_help"))
+        if upload is not None and st.button(t("train.upload.load"), key="upload_load"):
+            name, problem = load_uploaded_model(upload.name, upload.getvalue(), expects_scaled)
+            if problem:
+                st.error(problem)
+            else:
+                st.success(t("train.upload.loaded", name=name))
 
 chart_labels = {k: t(f"common.chart.{k}") for k in ("loss", "accuracy", "epoch", "batch", "train_epoch", "validation")}
 
@@ -114,8 +132,8 @@ def live_progress():
     if entry is None:
         st.info(t("train.nothing_yet"))
         return
-    entry.run.touch()
-    snap = entry.run.snapshot()
+    entry.touch()
+    snap = entry.snapshot()
     st.markdown(f"**{entry.label}** · {t('common.state.' + snap.state)}")
     if snap.state == "queued":
         st.info(t("common.setting.queued", place=snap.queue_position or 1))
@@ -141,36 +159,51 @@ with live:
     live_progress()
 
 entry = latest_run()
-if entry is not None and entry.run.snapshot().done:
-    snap = entry.run.snapshot()
+if entry is not None and entry.snapshot().done:
+    snap = entry.snapshot()
     st.divider()
     st.subheader(t("train.result"))
     if snap.state == "failed":
         st.error(t("train.failed", error=snap.error))
         st.stop()
+    if snap.state == "interrupted":
+        st.warning(t("train.interrupted_note"))
     if snap.state == "stopped":
         st.warning(t("train.stopped_note", reason=snap.stop_reason or ""))
+    if snap.test_accuracy is None or entry.model_path is None:
+        st.stop()  # an interrupted run keeps its curves, but no model
     cols = st.columns(3)
     cols[0].metric(t("common.metric.test_accuracy"), f"{snap.test_accuracy:.4f}")
     cols[1].metric(t("common.metric.test_loss"), f"{snap.test_loss:.4f}")
     cols[2].metric(t("common.metric.seconds"), f"{snap.elapsed:.1f}")
-    st.caption(t("train.unsaved_note"))
+    st.caption(t("train.saved", name=entry.saved_as) if entry.saved_as else t("train.unsaved_note"))
     with st.expander(t("train.summary"), expanded=False):
-        rows = models.summary_rows(entry.run.model)
+        rows = models.summary_rows(entry.model())
         st.dataframe(rows, hide_index=True, width="stretch", column_config={
             "layer": t("train.col_layer"), "output shape": t("train.col_output"), "params": t("train.col_params")})
         st.caption(t("train.total_params", n=f"{sum(r['params'] for r in rows):,}"))
 
     save_col, download_col = st.columns(2)
-    with save_col, st.form("save_model"):
-        name = st.text_input(t("train.save_name"), value=entry.saved_as or f"{entry.preset}-{entry.number}",
-                             max_chars=64)
-        if st.form_submit_button(t("train.save")):
-            saved, problem = save_run(entry, name)
-            if problem:
-                st.error(t("train.save_failed", error=problem))
-            else:
-                st.success(t("train.saved", path=saved))
+    with save_col:
+        with st.form("save_model"):
+            name = st.text_input(t("train.save_name"), value=entry.saved_as or f"{entry.preset}-{entry.number}",
+                                 max_chars=64, key="save_name")
+            if st.form_submit_button(t("train.save")):
+                saved, problem, ask = save_run(entry, name)
+                st.session_state.replace_name = name if ask else None
+                if problem and not ask:
+                    st.error(t("train.save_failed", error=problem))
+                elif saved:
+                    st.success(t("train.saved", name=saved))
+        asking = st.session_state.get("replace_name")
+        if asking:
+            st.warning(t("train.save_replace", name=asking))
+            yes, no = st.columns(2)
+            yes.button(t("train.replace"), key="save_replace", on_click=replace_saved, args=(entry, asking))
+            no.button(t("train.keep_both"), key="save_keep", on_click=st.session_state.pop, args=("replace_name",))
+        replaced = st.session_state.pop("save_result", None)
+        if replaced:
+            getattr(st, replaced[0])(replaced[1])
     with download_col:
         more = st.number_input(t("train.more_epochs"), 1, 20, value=1, key="more_epochs")
         if st.button(t("train.more", n=more), key="train_more", disabled=snap.state != "finished"):

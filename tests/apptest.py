@@ -9,10 +9,13 @@ from streamlit.testing.v1 import AppTest
 from harness.server import APP
 
 
-def app(page: str | None = None, locale: str = "en-US") -> AppTest:
-    """The app run once in a browser whose language is `locale`, switched to `page` if given."""
-    at = AppTest.from_file(str(APP), default_timeout=60)
+def app(page: str | None = None, locale: str = "en-US", link: str | None = None) -> AppTest:
+    """The app run once in a browser whose language is `locale`, switched to `page` if given;
+    opened with a learner's `link` (their token), else as a new learner."""
+    at = AppTest.from_file(str(APP), default_timeout=180)  # Evaluate predicts 10,000 images on a busy machine
     at.context = {"locale": locale}
+    if link:
+        at.query_params["w"] = link
     at.run()
     if page:
         at.switch_page(page)
@@ -45,3 +48,11 @@ def start_training(at: AppTest, preset: str, epochs: int, train_images: int | No
     if train_images is not None:
         at.slider(key="train_images").set_value(train_images)
     return at.button(key="train_start").click().run()
+
+
+def workspace_of(at: AppTest):
+    """The workspace of the learner the app session `at` belongs to, read from the store."""
+    from mnist_demo.workspace import Workspace, open_store, state_dir
+
+    store = open_store()
+    return Workspace(store, store.learner_by_token(at.query_params["w"]), state_dir())

@@ -1,6 +1,7 @@
 import gzip
 import os
 import struct
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,9 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 if not os.environ.get("MNIST_DEMO_DATA_DIR") and SHARED_DATA.is_dir():
     os.environ["MNIST_DEMO_DATA_DIR"] = str(SHARED_DATA)
+
+if not os.environ.get("MNIST_DEMO_STATE_DIR"):  # learners' workspaces of this test run, never the project's
+    os.environ["MNIST_DEMO_STATE_DIR"] = tempfile.mkdtemp(prefix="mnist-demo-state-")
 
 DATA_DIR = Path(os.environ.get("MNIST_DEMO_DATA_DIR", SHARED_DATA))
 HAVE_MNIST = (DATA_DIR / "mnist").is_dir()

@@ -1,7 +1,9 @@
 """The pages, run by Streamlit's AppTest: what a learner sees after each action."""
 
+import os
 import re
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -96,7 +98,7 @@ def test_draw_blank_canvas_asks_to_draw():
 
 def test_draw_bad_upload_gets_a_message():
     at = app("pages/draw.py")
-    at.radio[0].set_value("upload").run()
+    at.radio(key="draw_source").set_value("upload").run()
     at.file_uploader(key="draw_upload").upload("digit.png", b"this is not a picture", "image/png").run()
     assert not at.exception, [e.value for e in at.exception]
     assert [e.value for e in at.error] == [
@@ -124,18 +126,47 @@ def test_forced_out_of_range_settings_never_reach_training(key, forced):
     assert state["preset"] in PRESETS and state["optimizer"] in OPTIMIZERS
 
 
+def _save_as(at, name: str):
+    at.text_input(key="save_name").input(name)
+    [b for b in at.button if b.label == "Save"][0].click().run()
+    return at
+
+
 @requires_mnist
-def test_saving_from_the_page_checks_names(tmp_path, monkeypatch):
+def test_saving_checks_names_keeps_the_model_in_the_workspace_and_asks_before_replacing(tmp_path, monkeypatch):
     monkeypatch.setenv("MNIST_DEMO_MODELS_DIR", str(tmp_path))
     at = app("pages/train.py")
     start_training(at, "mlp-64", epochs=1, train_images=1000)
     wait_for(at, lambda a: "· finished" in texts(a), 120)
-    for bad, message in [("../x", "may not contain"), ("   ", "the name is empty"), (".hidden", "start with a dot")]:
-        at.text_input[0].input(bad)
-        [b for b in at.button if b.label == "Save to models/"][0].click().run()
-        assert "Not saved: " in texts(at) and message in texts(at), (bad, texts(at))
-    assert list(tmp_path.iterdir()) == []
-    at.text_input[0].input("数字モデル")
-    [b for b in at.button if b.label == "Save to models/"][0].click().run()
-    assert "Saved as 数字モデル.keras" in texts(at)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["数字モデル.json", "数字モデル.keras"]
+    for bad, message in [("../x", "may not contain"), ("   ", "the name is empty"), (".hidden", "start with a dot"),
+                         ("default", "shared with the whole class")]:
+        assert "Not saved: " in texts(_save_as(at, bad)) and message in texts(at), (bad, texts(at))
+    assert "Saved as 数字モデル in your workspace" in texts(_save_as(at, "数字モデル"))
+    assert "You already have a model called 数字モデル" in texts(_save_as(at, "数字モデル"))
+    at.button(key="save_replace").click().run()
+    assert "Saved as 数字モデル in your workspace" in texts(at) and "Replace it" not in texts(at)
+    assert list(tmp_path.iterdir()) == []  # the shared models folder is not the learner's
+    saved = list(Path(os.environ["MNIST_DEMO_STATE_DIR"]).glob("models/*/saved/数字モデル.keras"))
+    assert len(saved) == 1
+    assert "Saved: 数字モデル" in app("pages/draw.py", link=at.query_params["w"]).selectbox(key="draw_model").options
+
+
+def test_a_link_brings_back_the_settings_and_no_link_gets_a_new_workspace():
+    first = app("pages/train.py")
+    first.slider(key="epochs").set_value(7).run()
+    first.toggle(key="normalize").set_value(False).run()
+    token = first.query_params["w"]
+    again = app("pages/train.py", link=token)
+    assert again.slider(key="epochs").value == 7 and again.toggle(key="normalize").value is False
+    stranger = app("pages/train.py")
+    assert stranger.query_params["w"] != token
+    assert stranger.slider(key="epochs").value != 7 and stranger.toggle(key="normalize").value is True
+
+
+def test_settings_survive_a_visit_to_another_page():
+    at = app("pages/train.py")
+    at.radio(key="kind").set_value("cnn").run()
+    at.slider(key="epochs").set_value(5).run()
+    at.switch_page("pages/draw.py").run()
+    at.switch_page("pages/train.py").run()
+    assert at.radio(key="kind").value == "cnn" and at.slider(key="epochs").value == 5

@@ -11,10 +11,11 @@ from mnist_demo.data import DataError, DataNotFoundError
 from mnist_demo.errors import AppError
 from mnist_demo.storage import InvalidNameError, ModelFileError, SaveError
 from mnist_demo.uploads import UploadError
+from mnist_demo.workspace import WorkspaceError
 
 LIBRARY = Path(__file__).resolve().parent.parent / "mnist_demo"
 ERRORS = {cls.__name__: cls for cls in (DataError, DataNotFoundError, ModelFileError, InvalidNameError, SaveError,
-                                         UploadError)}
+                                         UploadError, WorkspaceError)}
 
 
 def _raised_in_the_library() -> set[tuple[str, str]]:

@@ -1,7 +1,7 @@
 """AppTest of the teaching pages: Evaluate, Compare, Data, and the Train page's extras."""
 
 
-from .apptest import app, start_training, texts, wait_for
+from .apptest import app, start_training, texts, wait_for, workspace_of
 from .conftest import requires_fashion, requires_mnist
 
 
@@ -79,6 +79,6 @@ def test_train_more_epochs_continues_the_curve():
     wait_for(at, lambda a: "· finished" in texts(a))
     at.button(key="train_more").click().run()
     wait_for(at, lambda a: "(/255) +1** · finished" in texts(a))
-    runs = at.session_state["runs"]
-    assert [e.epoch for e in runs[-1].run.snapshot().epochs] == [1, 2]
-    assert runs[-1].run.model is runs[-2].run.model
+    first, more = workspace_of(at).runs()[-2:]
+    assert more.continued_from == first.id
+    assert [e["epoch"] for e in more.progress_data()["epochs"]] == [1, 2]

@@ -1,3 +1,4 @@
+import json
 import os
 import threading
 import time
@@ -6,14 +7,15 @@ import numpy as np
 import pytest
 
 from mnist_demo.models import preset
-from mnist_demo.training import FINISHED, STOPPED, RunConfig, TrainingQueue, TrainingRun
+from mnist_demo.training import FINISHED, STOPPED, RunConfig, Snapshot, TrainingQueue, TrainingRun
 
 SMALL = dict(train_limit=6000, test_limit=2000)
 
 
-def _run(mnist, name="mlp-64", epochs=1, queue=None, **config):
+def _run(mnist, name="mlp-64", epochs=1, queue=None, abandon_after=None, **config):
     spec = preset(name).replace(epochs=epochs)
-    return TrainingRun(spec, mnist, RunConfig(**{**SMALL, **config}), queue=queue or TrainingQueue(1))
+    return TrainingRun(spec, mnist, RunConfig(**{**SMALL, **config}), queue=queue or TrainingQueue(1),
+                       abandon_after=abandon_after)
 
 
 def test_mlp_learns_on_a_subset_and_reports_everything(mnist):
@@ -97,21 +99,21 @@ def test_stopping_a_queued_run_frees_its_place(mnist):
     first.join()
 
 
-def test_abandoned_run_stops_itself(mnist):
-    run = TrainingRun(
-        preset("mlp-64").replace(epochs=5), mnist, RunConfig(**{**SMALL, "train_limit": 60000}),
-        queue=TrainingQueue(1), abandon_after=0.5,
-    ).start()
-    assert run.join(30)
-    snap = run.snapshot()
-    assert snap.state == STOPPED and snap.stop_reason.startswith("abandoned")
+def test_a_queued_run_nobody_watches_gives_up_its_place_but_a_running_one_trains_on(mnist):
+    queue = TrainingQueue(1)
+    running = _run(mnist, epochs=2, queue=queue, train_limit=20000, abandon_after=0.3).start()
+    waiting = _run(mnist, queue=queue, abandon_after=0.3).start()
+    assert waiting.join(30)
+    snap = waiting.snapshot()
+    assert snap.state == STOPPED and snap.stop_reason.startswith("abandoned") and snap.epochs == ()
+    assert running.join(120)
+    assert running.snapshot().state == FINISHED  # nobody watched it either: it finished all the same
 
 
 def test_train_more_epochs_continues_the_curves(mnist):
     first = _run(mnist).start()
     first.join()
-    spec = first.spec
-    more = TrainingRun(spec, mnist, first.config, queue=TrainingQueue(1), continue_from=first, more_epochs=1).start()
+    more = TrainingRun.continued(first, 1, queue=TrainingQueue(1)).start()
     more.join()
     snap = more.snapshot()
     assert [e.epoch for e in snap.epochs] == [1, 2]
@@ -188,3 +190,21 @@ def test_trainings_run_below_the_pages_priority():
     assert state == "finished" and has_tf_threads == "True"
     assert int(run_nice) == 7 and int(tf_nice) == 7
     assert int(main_nice) == os.getpriority(os.PRIO_PROCESS, 0)  # the page's thread keeps its priority
+
+
+def test_a_snapshot_survives_a_trip_through_plain_data(mnist):
+    run = _run(mnist).start()
+    run.join()
+    snap = run.snapshot()
+    data = snap.to_dict()
+    assert json.loads(json.dumps(data)) == data
+    assert Snapshot.from_dict(data) == snap
+    assert Snapshot.from_dict(data, state="interrupted").done
+
+
+def test_on_done_is_called_once_the_run_has_ended(mnist):
+    seen = []
+    run = TrainingRun(preset("mlp-64"), mnist, RunConfig(**SMALL), queue=TrainingQueue(1),
+                      on_done=lambda r: seen.append((r.snapshot().state, r.model is not None)))
+    run.start().join()
+    assert seen == [(FINISHED, True)]

@@ -17,6 +17,12 @@ CATALOG: dict[str, str] = {
     "frame.nav.data": "Data",
     "frame.title": "MNIST demo",
     "frame.language": "Language / 言語",
+    "frame.workspace": "Your workspace",
+    "frame.nickname": "Your name",
+    "frame.link": (
+        "Your link: open it on any device to come back to your runs and models. Keep it to yourself: whoever has it "
+        "can act as you."
+    ),
 
     # common
     "common.dataset.mnist": "MNIST digits",
@@ -29,6 +35,7 @@ CATALOG: dict[str, str] = {
     "common.state.stopped": "stopped",
     "common.state.finished": "finished",
     "common.state.failed": "failed",
+    "common.state.interrupted": "interrupted",
     "common.no_data": "This data set is not available, so there is nothing to train on. {problem}",
     "common.setting.preset": "Preset (the tutorials' models and our own)",
     "common.setting.epochs": "Epochs",
@@ -68,9 +75,9 @@ CATALOG: dict[str, str] = {
     "common.class.fashion-mnist.8": "Bag",
     "common.class.fashion-mnist.9": "Ankle boot",
     "common.models.default": "Shipped default model",
-    "common.models.session_run": "This session: {label} · test accuracy {acc}",
+    "common.models.shared": "Shared: {name}",
+    "common.models.run": "Your run {label} · test accuracy {acc}",
     "common.models.saved": "Saved: {name}",
-    "common.models.gone": "That run is no longer in this session.",
     "common.models.missing": "That model file is gone. Pick another model.",
     "common.models.broken": "That model cannot be used: {error}",
     "common.chart.pixel_hover": "row %{y}, column %{x}: %{z}",
@@ -132,14 +139,22 @@ CATALOG: dict[str, str] = {
     "train.result": "Result",
     "train.failed": "Training failed: {error}",
     "train.stopped_note": "Stopped early ({reason}). The model is evaluated as it was when it stopped.",
+    "train.interrupted_note": (
+        "This run was interrupted: the server stopped while it trained. Its curves up to then are kept; train it again "
+        "to get a model."
+    ),
     "train.unsaved_note": (
-        "This model lives only in this browser session until you save it; a server restart forgets unsaved runs."
+        "Kept in your workspace with your other runs (the last 10 you did not save stay there). Save it under a name "
+        "to keep it for good."
     ),
     "train.summary": "Model summary (like model.summary())",
     "train.total_params": "Total parameters: {n}",
     "train.save_name": "Save as",
-    "train.save": "Save to models/",
-    "train.saved": "Saved as {path}. It is now offered on the Draw page.",
+    "train.save": "Save",
+    "train.saved": "Saved as {name} in your workspace: pick it on the Draw and Evaluate pages.",
+    "train.save_replace": "You already have a model called {name}. Replace it with this run's model?",
+    "train.replace": "Replace it",
+    "train.keep_both": "Keep the old one",
     "train.save_failed": "Not saved: {error}",
     "train.download": "Download .keras",
     "train.code": "Keras code for these settings",
@@ -333,4 +348,9 @@ CATALOG: dict[str, str] = {
     "error.name.characters": "the name may not contain / \\ : * ? \" < > | or control characters",
     "error.name.dot": "the name may not start with a dot",
     "error.save.failed": "could not save {name} ({detail}); nothing was left half written",
+    "error.workspace.not_yours": "that model is not in your workspace",
+    "error.workspace.name_taken": "you already have a model called {name}",
+    "error.workspace.saves_full": "your workspace holds {limit} saved models, the most it can; delete one first",
+    "error.workspace.uploads_full": "your workspace holds {limit} uploaded models ({mb} MB at most); delete one first",
+    "error.workspace.reserved": "{name} is the name of a model shared with the whole class; choose another",
 }

@@ -21,6 +21,12 @@ CATALOG: dict[str, str] = {
     "frame.nav.data": "データ",
     "frame.title": "MNIST デモ",
     "frame.language": "言語 / Language",
+    "frame.workspace": "あなたのワークスペース",
+    "frame.nickname": "名前",
+    "frame.link": (
+        "あなたのリンク: どの端末で開いても、自分の学習結果とモデルに戻れます。他の人には教えないでください。リンクを持"
+        "つ人はあなたとして操作できます。"
+    ),
 
     # common
     "common.dataset.mnist": "MNIST 手書き数字",
@@ -33,6 +39,7 @@ CATALOG: dict[str, str] = {
     "common.state.stopped": "停止",
     "common.state.finished": "完了",
     "common.state.failed": "失敗",
+    "common.state.interrupted": "中断",
     "common.no_data": "このデータセットが利用できないため、学習させるデータがありません。{problem}",
     "common.setting.preset": "プリセット (チュートリアルのモデルとこのアプリ独自のモデル)",
     "common.setting.epochs": "エポック数",
@@ -70,9 +77,9 @@ CATALOG: dict[str, str] = {
     "common.class.fashion-mnist.8": "バッグ",
     "common.class.fashion-mnist.9": "アンクルブーツ",
     "common.models.default": "同梱のデフォルトモデル",
-    "common.models.session_run": "このセッション: {label} · テスト正解率 {acc}",
+    "common.models.shared": "共有: {name}",
+    "common.models.run": "あなたの学習 {label} · テスト正解率 {acc}",
     "common.models.saved": "保存済み: {name}",
-    "common.models.gone": "その学習結果はもうこのセッションにありません。",
     "common.models.missing": "そのモデルファイルはなくなりました。別のモデルを選んでください。",
     "common.models.broken": "そのモデルは使えません: {error}",
     "common.chart.pixel_hover": "行 %{y}、列 %{x}: %{z}",
@@ -140,15 +147,22 @@ CATALOG: dict[str, str] = {
     "train.result": "結果",
     "train.failed": "学習に失敗しました: {error}",
     "train.stopped_note": "途中で停止しました ({reason})。停止した時点のモデルを評価しています。",
+    "train.interrupted_note": (
+        "この学習は中断されました（学習中にサーバーが停止しました）。それまでの曲線は残っています。モデルが必要ならもう"
+        "一度学習させてください。"
+    ),
     "train.unsaved_note": (
-        "このモデルは保存するまでこのブラウザーのセッションの中にだけあります。サーバーが再起動すると、保存していない学"
-        "習結果は消えます。"
+        "ほかの学習結果と一緒にあなたのワークスペースに残ります（保存していないものは最新の 10 "
+        "件まで）。ずっと残すには名前を付けて保存してください。"
     ),
     "train.summary": "モデルの概要 (model.summary() と同じ内容)",
     "train.total_params": "パラメータの総数: {n}",
     "train.save_name": "保存する名前",
-    "train.save": "models/ に保存",
-    "train.saved": "{path} として保存しました。「手書き」ページで選べます。",
+    "train.save": "保存",
+    "train.saved": "{name} としてワークスペースに保存しました。手書きページと評価ページで選べます。",
+    "train.save_replace": "{name} という名前のモデルはすでにあります。この学習結果で置き換えますか?",
+    "train.replace": "置き換える",
+    "train.keep_both": "元のまま残す",
     "train.save_failed": "保存できませんでした: {error}",
     "train.download": ".keras をダウンロード",
     "train.code": "この設定の Keras コード",
@@ -359,4 +373,11 @@ CATALOG: dict[str, str] = {
     "error.name.characters": "名前に / \\ : * ? \" < > | や制御文字は使えません",
     "error.name.dot": "名前をドットで始めることはできません",
     "error.save.failed": "{name} を保存できませんでした（{detail}）。書きかけのファイルは残っていません",
+    "error.workspace.not_yours": "そのモデルはあなたのワークスペースにありません",
+    "error.workspace.name_taken": "{name} という名前のモデルはすでにあります",
+    "error.workspace.saves_full": "保存できるモデルは {limit} 個までです。先にどれかを削除してください",
+    "error.workspace.uploads_full": (
+        "アップロードできるモデルは {limit} 個（合計 {mb} MB）までです。先にどれかを削除してください"
+    ),
+    "error.workspace.reserved": "{name} はクラス全員で共有しているモデルの名前です。別の名前にしてください",
 }

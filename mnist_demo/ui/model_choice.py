@@ -1,4 +1,7 @@
-"""Which model a page uses: the picker of Draw and Evaluate, uploaded models, evaluations."""
+"""Which model a page uses: the picker of Draw and Evaluate, uploaded models, evaluations.
+
+A page offers the shipped default and the other shared models (read-only, for everyone), then the
+learner's own: their ended runs, their named saves and their uploads. Nobody else's."""
 
 from __future__ import annotations
 
@@ -7,19 +10,18 @@ from pathlib import Path
 
 import streamlit as st
 
-from .resources import dataset, default_predictor, file_evaluation, predictor_from_file
-from .runs import run_by_number, session_runs
+from .resources import default_predictor, file_evaluation, predictor_from_file
+from .runs import learner_runs
 from .text import explain, t
-
-
-def uploaded_models() -> dict:
-    return st.session_state.setdefault("uploaded_models", {})
+from .workspace import current, remembered
 
 
 def load_uploaded_model(filename: str, data: bytes, normalize: bool):
-    """(name, None) after loading an uploaded .keras file with safe mode, or (None, a message)."""
+    """(name, None) after checking an uploaded .keras file (Keras safe mode) and keeping it in the
+    learner's workspace, or (None, a message)."""
     from ..predict import Predictor
-    from ..storage import MAX_MODEL_BYTES, ModelFileError
+    from ..storage import MAX_MODEL_BYTES, InvalidNameError, ModelFileError
+    from ..workspace import WorkspaceError
 
     name = Path(filename).name
     if len(data) > MAX_MODEL_BYTES:
@@ -34,35 +36,46 @@ def load_uploaded_model(filename: str, data: bytes, normalize: bool):
         except ModelFileError as e:
             e.values["name"] = name
             return None, t("train.upload.bad", error=explain(e))
-    stem = Path(name).stem
-    predictor.info.name, predictor.info.normalize, predictor.path = stem, normalize, None
-    uploaded_models()[stem] = predictor
-    return stem, None
+    info = predictor.info
+    info.normalize = normalize
+    try:
+        saved = current().add_upload(Path(name).stem, data, info)
+    except (WorkspaceError, InvalidNameError) as e:
+        return None, t("train.upload.bad", error=explain(e))
+    return saved.name, None
+
+
+def shared_models() -> list[Path]:
+    """The read-only models everyone is offered besides the default: files in the shared models folder."""
+    from ..storage import default_model_path, list_models
+
+    return [p for p in list_models() if p.resolve() != default_model_path().resolve()]
 
 
 def model_choices() -> dict[str, str]:
-    """Models the Draw page offers: the shipped default, this session's finished runs, saved files."""
-    from ..storage import default_model_path, list_models
-
+    """What the picker offers, by choice key: the shipped default, shared models, then the learner's
+    ended runs, named saves and uploads."""
     choices = {"default": t("common.models.default")}
-    for entry in reversed(session_runs()):
-        snap = entry.run.snapshot()
-        if snap.done and entry.run.model is not None and snap.test_accuracy is not None and not entry.continued:
-            choices[f"run:{entry.number}"] = t("common.models.session_run", label=entry.label,
-                                               acc=f"{snap.test_accuracy:.2%}")
-    for name in uploaded_models():
-        choices[f"upload:{name}"] = t("common.models.uploaded", name=name)
-    for path in list_models():
-        if path.resolve() != default_model_path().resolve():
-            choices[f"file:{path.name}"] = t("common.models.saved", name=path.stem)
+    for path in shared_models():
+        choices[f"shared:{path.name}"] = t("common.models.shared", name=path.stem)
+    for entry in reversed(learner_runs()):
+        snap = entry.snapshot()
+        if snap.done and entry.record.model_file and snap.test_accuracy is not None and not entry.continued:
+            choices[f"run:{entry.id}"] = t("common.models.run", label=f"#{entry.number} {entry.label}",
+                                           acc=f"{snap.test_accuracy:.2%}")
+    for saved in current().saved_models():
+        key = "upload" if saved.info.get("origin") == "upload" else "saved"
+        choices[f"saved:{saved.name}"] = t(f"common.models.{'uploaded' if key == 'upload' else 'saved'}",
+                                           name=saved.name)
     return choices
 
 
 def model_picker(key: str):
-    """The model selectbox every model page starts with: (choice, Predictor); stops the page
-    with a message when the chosen model cannot be used."""
+    """The model selectbox every model page starts with, remembered in the workspace: (choice,
+    Predictor); stops the page with a message when the chosen model cannot be used."""
     choices = model_choices()
-    choice = st.selectbox(t("draw.model"), list(choices), format_func=choices.get, key=key)
+    with remembered(key, valid={key: choices}):
+        choice = st.selectbox(t("draw.model"), list(choices), format_func=choices.get, key=key)
     predictor, problem = pick_predictor(choice)
     if predictor is None:
         st.error(problem)
@@ -70,22 +83,33 @@ def model_picker(key: str):
     return choice, predictor
 
 
+def _model_file(choice: str) -> Path:
+    """The file behind a picker choice: in the shared folder, or in the learner's own workspace."""
+    from ..storage import models_dir
+
+    kind, _, name = choice.partition(":")
+    if kind == "shared":
+        return models_dir() / Path(name).name
+    workspace = current()
+    if kind == "run":
+        entry = next((e for e in learner_runs(workspace) if e.id == name), None)
+        if entry is None or entry.model_path is None:
+            raise FileNotFoundError(name)
+        return entry.model_path
+    saved = workspace.saved_model(name)
+    if saved is None:
+        raise FileNotFoundError(name)
+    return workspace.path(saved.model_file)
+
+
 def pick_predictor(choice: str):
     """(Predictor, None), or (None, a message saying what went wrong)."""
-    from ..storage import ModelFileError, models_dir
+    from ..storage import ModelFileError
 
     try:
         if choice == "default":
             return default_predictor(), None
-        if choice.startswith("run:"):
-            entry = run_by_number(int(choice.split(":", 1)[1]))
-            if entry is not None and entry.get_predictor() is not None:
-                return entry.get_predictor(), None
-            return None, t("common.models.gone")
-        if choice.startswith("upload:"):
-            predictor = uploaded_models().get(choice.split(":", 1)[1])
-            return (predictor, None) if predictor is not None else (None, t("common.models.gone"))
-        path = models_dir() / choice.split(":", 1)[1]
+        path = _model_file(choice)
         return predictor_from_file(str(path), path.stat().st_mtime), None
     except FileNotFoundError:
         return None, t("common.models.missing")
@@ -93,17 +117,7 @@ def pick_predictor(choice: str):
         return None, t("common.models.broken", error=explain(e))
 
 
-def evaluation(choice: str, predictor, dataset_name: str):
-    """The model's evaluation on the test set. A model file's is shared by every session (see
-    `resources.file_evaluation`); a model that lives in this session (a run, an upload) is
-    evaluated once per session."""
-    from ..evaluate import evaluate
-
-    if predictor.path is not None and predictor.path.exists():
-        return file_evaluation(predictor.path, dataset_name)
-    cache = st.session_state.setdefault("evaluations", {})
-    key = (choice, id(predictor), dataset_name)
-    if key not in cache:
-        ds = dataset(dataset_name)
-        cache[key] = evaluate(predictor, ds.x_test, ds.y_test)
-    return cache[key]
+def evaluation(predictor, dataset_name: str):
+    """The model's evaluation on the test set; every model is a file now, and a file's evaluation
+    is shared by every session (see `resources.file_evaluation`)."""
+    return file_evaluation(predictor.path, dataset_name)

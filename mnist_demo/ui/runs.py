@@ -1,52 +1,98 @@
-"""The trainings this browser session started: starting, polling, saving, continuing, comparing.
+"""The learner's trainings as the pages see them: starting, polling, saving, continuing, comparing.
 
-A `TrainingRun` trains in a background thread and never touches Streamlit; a `SessionRun`
-is what the pages keep of it in `st.session_state`."""
+Runs belong to the learner's workspace (`ui.workspace`), not to this browser session: another
+tab, a reload or a restarted server shows the same ones. A `RunView` is one of them as a page
+reads it: the record the store keeps, the live snapshot while this server trains it."""
 
 from __future__ import annotations
 
-import itertools
-import tempfile
+import secrets
 from dataclasses import dataclass
-from pathlib import Path
+from functools import cached_property
 
 import streamlit as st
 
-from .resources import training_queue
+from ..store import RunRecord
+from ..workspace import Workspace, WorkspaceError
 from .text import explain, t
-
-ABANDON_AFTER_SECONDS = 90
-_run_numbers = itertools.count(1)
+from .workspace import current, runs
 
 
 @dataclass
-class SessionRun:
-    """A run this browser session started, plus what the pages made of it."""
+class RunView:
+    """One of the learner's runs, as a page reads it."""
 
-    number: int
-    label: str
-    run: object
-    normalize: bool
-    preset: str | None
-    dataset: str
-    predictor: object = None
-    saved_as: str | None = None
+    record: RunRecord
+    workspace: Workspace
     continued: bool = False  # a later run trains this one's model further: offer that one instead
-    download: bytes | None = None  # the model as .keras bytes, made once for the download button
+    saved_as: str | None = None
 
-    def get_predictor(self):
-        if self.predictor is None and self.run.model is not None and self.run.snapshot().done:
-            from ..predict import Predictor
-            from ..storage import ModelInfo
+    @property
+    def id(self) -> str:
+        return self.record.id
 
-            info = ModelInfo(name=self.label, normalize=self.normalize, dataset=self.dataset, preset=self.preset)
-            self.predictor = Predictor(self.run.model, info)
-        return self.predictor
+    @property
+    def number(self) -> int:
+        return self.record.number
+
+    @property
+    def label(self) -> str:
+        return self.record.label
+
+    @property
+    def preset(self) -> str | None:
+        return self.record.preset
+
+    @property
+    def dataset(self) -> str:
+        return self.record.dataset
+
+    @property
+    def normalize(self) -> bool:
+        return self.record.normalize
+
+    @cached_property
+    def spec(self):
+        from ..models import ModelSpec
+
+        return ModelSpec.from_dict(self.record.spec)
+
+    def snapshot(self):
+        snap = runs().snapshot(self.record)
+        if snap.done and not self.record.done:
+            self.record = runs().settled(self.record)
+        return snap
+
+    def history(self) -> dict:
+        return self.snapshot().history()
+
+    def touch(self) -> None:
+        runs().touch(self.id)
+
+    @property
+    def model_path(self):
+        return self.workspace.path(self.record.model_file) if self.record.model_file else None
+
+    def model(self):
+        """The Keras model: in memory while this server holds it, else read from the run's file."""
+        model = runs().model(self.id)
+        if model is None and self.model_path is not None:
+            from ..storage import load_keras_model
+
+            model = load_keras_model(self.model_path)
+        return model
+
+    def predictor(self):
+        """A Predictor for the run's model file (None until the run has ended and kept one)."""
+        from .resources import predictor_from_file
+
+        path = self.model_path
+        if path is None or not path.exists():
+            return None
+        return predictor_from_file(str(path), path.stat().st_mtime)
 
     def download_bytes(self) -> bytes:
-        if self.download is None:
-            self.download = model_bytes(self.run.model)
-        return self.download
+        return self.model_path.read_bytes()
 
 
 class Poll:
@@ -68,105 +114,103 @@ class Poll:
             st.rerun()
 
 
-def session_runs() -> list[SessionRun]:
-    return st.session_state.setdefault("runs", [])
+def learner_runs(workspace: Workspace | None = None) -> list[RunView]:
+    """The learner's runs, oldest first."""
+    workspace = workspace or current()
+    records = workspace.runs()
+    continued = {r.continued_from for r in records if r.continued_from}
+    saved = {s.run_id: s.name for s in reversed(workspace.saved_models("run")) if s.run_id}
+    return [RunView(r, workspace, r.id in continued, saved.get(r.id)) for r in records]
 
 
-def active_run() -> SessionRun | None:
-    for entry in reversed(session_runs()):
-        if not entry.run.snapshot().done:
+def active_run() -> RunView | None:
+    for entry in reversed(learner_runs()):
+        if not entry.snapshot().done:
             return entry
     return None
 
 
-def latest_run() -> SessionRun | None:
-    runs = session_runs()
-    return runs[-1] if runs else None
+def latest_run() -> RunView | None:
+    found = learner_runs()
+    return found[-1] if found else None
 
 
-def run_by_number(number: int) -> SessionRun | None:
-    return next((e for e in session_runs() if e.number == number), None)
+def run_by_id(run_id: str) -> RunView | None:
+    return next((e for e in learner_runs() if e.id == run_id), None)
 
 
 def touch_runs() -> None:
-    """Heartbeat: this session is still open, so its runs must not be reaped."""
-    for entry in session_runs():
-        entry.run.touch()
+    """Heartbeat: the learner still watches their queued runs, which keep their place."""
+    for entry in learner_runs():
+        if not entry.record.done:
+            entry.touch()
 
 
-def _queued_run(spec, ds, config, **continuation):
-    """A TrainingRun of this session, started: it waits in the server's queue for a free slot and
-    stops itself once nobody has polled it for a while (its tab was closed)."""
-    from ..training import TrainingRun
-
-    return TrainingRun(spec, ds, config, queue=training_queue(), abandon_after=ABANDON_AFTER_SECONDS,
-                       **continuation).start()
-
-
-def _added(run, *, normalize: bool, preset: str | None, dataset: str, label: str) -> SessionRun:
-    entry = SessionRun(next(_run_numbers), label, run, normalize, preset, dataset)
-    session_runs().append(entry)
-    return entry
+def stop_run(entry: RunView, reason: str, wait: float = 0.9) -> None:
+    """Stop the run and give it up to `wait` seconds to end, so that the page the click reruns
+    already says "stopped" instead of "stopping"."""
+    if runs().stop(entry.id, reason):
+        live = runs().live(entry.id)
+        if live is not None:
+            live.join(wait)
 
 
 def scaling_label(normalize: bool) -> str:
     return t("common.setting.normalized") if normalize else t("common.setting.raw")
 
 
-def start_training(spec, ds, *, normalize: bool, train_images: int, preset: str) -> SessionRun:
-    """Queue a training of `spec` for this session; it starts when the server has a free slot."""
+def start_training(spec, ds, *, normalize: bool, train_images: int, preset: str) -> RunView:
+    """Queue a training of `spec` for the learner; it starts when the server has a free slot."""
     from ..training import RunConfig
 
     config = RunConfig(dataset=ds.name, normalize=normalize, train_limit=train_images)
-    return _added(_queued_run(spec, ds, config), normalize=normalize, preset=preset, dataset=ds.name,
-                  label=f"{preset} ({scaling_label(normalize)})")
+    workspace = current()
+    record = runs().start(workspace, spec, ds, config, label=f"{preset} ({scaling_label(normalize)})", preset=preset)
+    return RunView(record, workspace)
 
 
-def continue_run(entry: SessionRun, ds, more_epochs: int) -> SessionRun:
-    """Train the finished run's model for more epochs; its curves go on where they stopped."""
-    run = _queued_run(entry.run.spec, ds, entry.run.config, continue_from=entry.run, more_epochs=more_epochs)
-    entry.continued = True
-    return _added(run, normalize=entry.normalize, preset=entry.preset, dataset=entry.dataset,
-                  label=f"{entry.label} +{more_epochs}")
+def continue_run(entry: RunView, ds, more_epochs: int) -> RunView:
+    """Train the ended run's model for more epochs; its curves go on where they stopped."""
+    record = runs().continue_run(entry.workspace, entry.record, ds, more_epochs, label=f"{entry.label} +{more_epochs}")
+    return RunView(record, entry.workspace)
 
 
-def start_normalization_experiment(spec, ds, train_images: int) -> tuple[SessionRun, SessionRun]:
+def start_normalization_experiment(spec, ds, train_images: int) -> tuple[RunView, RunView]:
     """The same model, same seed, trained twice: pixels / 255 and raw 0-255 (they queue like any run)."""
     from ..training import RunConfig
 
+    workspace, experiment = current(), secrets.token_hex(4)
     entries = []
     for normalize in (True, False):
         config = RunConfig(dataset=ds.name, normalize=normalize, train_limit=train_images, seed=0)
-        entries.append(_added(_queued_run(spec, ds, config), normalize=normalize, preset=None, dataset=ds.name,
-                              label=f"{spec.kind.upper()} {scaling_label(normalize)}"))
+        record = runs().start(workspace, spec, ds, config, label=f"{spec.kind.upper()} {scaling_label(normalize)}",
+                              experiment=experiment)
+        entries.append(RunView(record, workspace))
     return entries[0], entries[1]
 
 
-def save_run(entry: SessionRun, name: str) -> tuple[str | None, str | None]:
-    """Save a finished run to models/ with its sidecar: (file name, None) or (None, why not)."""
-    from ..storage import InvalidNameError, ModelInfo, SaveError, save_model
+def latest_experiment() -> tuple[RunView, RunView] | None:
+    """The learner's last normalization experiment: its /255 run and its raw run."""
+    found = [e for e in learner_runs() if e.record.experiment]
+    if not found:
+        return None
+    last = found[-1].record.experiment
+    pair = sorted((e for e in found if e.record.experiment == last), key=lambda e: not e.normalize)
+    return (pair[0], pair[1]) if len(pair) == 2 else None
 
-    snap = entry.run.snapshot()
-    info = ModelInfo(
-        name=name, normalize=entry.normalize, dataset=entry.dataset, preset=entry.preset,
-        spec=entry.run.spec.to_dict(), history=entry.run.history(),
-        metrics={"test_accuracy": snap.test_accuracy, "test_loss": snap.test_loss},
-    )
+
+def save_run(entry: RunView, name: str, replace: bool = False) -> tuple[str | None, str | None, bool]:
+    """Keep a run's model under a name in the workspace: (name, None, False) when saved, else
+    (None, why not, whether asking "replace it?" would help)."""
+    from ..storage import InvalidNameError
+
     try:
-        path = save_model(entry.run.model, name, info)
-    except (InvalidNameError, SaveError) as e:
-        return None, explain(e)
-    entry.saved_as = path.stem
-    return path.name, None
-
-
-def model_bytes(model) -> bytes:
-    """The model as `.keras` bytes, for a download button."""
-    from ..storage import ModelInfo, save_model
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = save_model(model, "download", ModelInfo(name="download"), Path(tmp))
-        return path.read_bytes()
+        saved = entry.workspace.save_run(entry.record, name, replace=replace)
+    except WorkspaceError as e:
+        return None, explain(e), e.reason == "name_taken"
+    except InvalidNameError as e:
+        return None, explain(e), False
+    return saved.name, None, False
 
 
 def _history_series(name: str, history: dict, settings: dict) -> dict | None:
@@ -194,32 +238,27 @@ def _settings_row(name, kind, optimizer, learning_rate, batch_size, epochs, norm
 
 
 def comparable_histories() -> dict[str, dict]:
-    """Per-epoch histories of this session's finished runs and of saved models, by display name."""
-    from ..storage import list_models, read_info
-
+    """Per-epoch histories of the learner's ended runs and saved models, by display name."""
+    workspace = current()
     out: dict[str, dict] = {}
-    for entry in session_runs():
-        snap = entry.run.snapshot()
+    for entry in learner_runs(workspace):
+        snap = entry.snapshot()
         if not snap.done or not snap.epochs:
             continue
-        spec = entry.run.spec
+        spec = entry.spec
         name = f"#{entry.number} {entry.label}"
-        series = _history_series(name, entry.run.history(), _settings_row(
+        series = _history_series(name, snap.history(), _settings_row(
             name, spec.kind, spec.optimizer, spec.learning_rate, spec.batch_size, len(snap.epochs), entry.normalize,
             snap.test_accuracy))
         if series:
             out[name] = series
-    for path in list_models():
-        try:
-            info = read_info(path)
-        except Exception:  # a broken sidecar only hides that model here
-            continue
-        spec = info.spec or {}
-        name = t("common.models.saved", name=info.name)
-        series = _history_series(name, info.history, _settings_row(
+    for saved in workspace.saved_models("run"):
+        spec, info = saved.info.get("spec") or {}, saved.info
+        name = t("common.models.saved", name=saved.name)
+        series = _history_series(name, info.get("history") or {}, _settings_row(
             name, spec.get("kind", "?"), spec.get("optimizer", "?"), spec.get("learning_rate"),
-            spec.get("batch_size"), len(info.history.get("loss", [])), info.normalize,
-            info.metrics.get("test_accuracy")))
+            spec.get("batch_size"), len((info.get("history") or {}).get("loss", [])), saved.normalize,
+            (info.get("metrics") or {}).get("test_accuracy")))
         if series:
             out[name] = series
     return out

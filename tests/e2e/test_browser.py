@@ -4,11 +4,8 @@ import re
 
 import pytest
 
-from harness.browser import CANVAS, EMPTY_CANVAS_TEXT, draw_strokes, wait_until_idle
+from harness.browser import CANVAS, EMPTY_CANVAS_TEXT, PLOT_POINTS, draw_strokes, wait_until_idle
 from harness.drawing import ONE, SEVEN
-
-PLOT_POINTS = ("() => { const p = document.querySelector('.js-plotly-plot'); "
-               "return p && p.data ? p.data[0].x.length : 0 }")
 
 
 @pytest.mark.parametrize("strokes, digit", [(SEVEN, 7), (ONE, 1)])

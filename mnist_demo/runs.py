@@ -1,0 +1,228 @@
+"""Every learner's training runs on this server: started, followed live, kept in the store.
+
+A run trains in a `TrainingRun` thread; `Runs` (one per process) knows the ones this server
+runs and mirrors each into the store: its state and curves about once a second while it trains
+(so a reload, another tab or another app server sees it grow), its model file and final
+numbers when it ends. After a restart the store still has every ended run; one that was
+training when its server stopped says "interrupted" and keeps its curves up to then.
+
+Each app server beats in the store's `servers` table; an unfinished run whose server has not
+beaten for `ORPHAN_AFTER_SECONDS` was cut off, and is marked interrupted by any server.
+"""
+
+from __future__ import annotations
+
+import atexit
+import collections
+import contextlib
+import threading
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from .models import ModelSpec
+from .storage import ModelInfo, save_model
+from .store import RunRecord, Store, new_id
+from .training import DONE_STATES, FAILED, INTERRUPTED, RunConfig, Snapshot, TrainingQueue, TrainingRun
+from .workspace import Workspace
+
+PERSIST_EVERY_SECONDS = 1.0
+ORPHAN_AFTER_SECONDS = 15.0
+STORED_CURVE_POINTS = 2000  # batch curves in the store are thinned to this many points
+RECENT_MODELS = 16  # ended runs whose Keras model stays in memory, for "train N more epochs"
+QUEUED_UNSEEN_SECONDS = 600  # a queued run nobody has looked at for this long gives up its place
+
+
+def stored_progress(snap: Snapshot) -> dict:
+    """The snapshot as the store keeps it: batch curves thinned to STORED_CURVE_POINTS."""
+    data = snap.to_dict()
+    n = len(data["batch_x"])
+    if n > STORED_CURVE_POINTS:
+        step = -(-n // STORED_CURVE_POINTS)
+        keep = list(range(0, n, step))
+        if keep[-1] != n - 1:
+            keep.append(n - 1)
+        for name in ("batch_x", "batch_loss", "batch_accuracy"):
+            data[name] = [data[name][i] for i in keep]
+    return data
+
+
+class Runs:
+    """The runs of every learner, as this server sees them (see the module docstring)."""
+
+    def __init__(self, store: Store, root: Path, queue: TrainingQueue | None = None,
+                 persist_every: float = PERSIST_EVERY_SECONDS):
+        self.store = store
+        self.root = root
+        self.queue = queue or TrainingQueue()
+        self.server_id = new_id()
+        self._lock = threading.Lock()
+        self._live: dict[str, TrainingRun] = {}
+        self._written: dict[str, tuple] = {}
+        self._recent: collections.OrderedDict[str, TrainingRun] = collections.OrderedDict()
+        self._parsed: dict[tuple[str, float], Snapshot] = {}
+        self._closed = threading.Event()
+        self.store.beat(self.server_id)
+        self.store.interrupt_orphans(ORPHAN_AFTER_SECONDS)
+        self._persister = threading.Thread(target=self._persist_loop, args=(persist_every,),
+                                           name="runs-persister", daemon=True)
+        self._persister.start()
+        atexit.register(self.close)
+
+    # starting and stopping ------------------------------------------------------------------
+
+    def start(self, workspace: Workspace, spec: ModelSpec, dataset, config: RunConfig, *, label: str,
+              preset: str | None = None, experiment: str | None = None) -> RunRecord:
+        """Queue a training for the learner; it starts when the server has a free slot."""
+        record = self._record(workspace, spec, config, label=label, preset=preset, experiment=experiment)
+        run = TrainingRun(spec, dataset, config, queue=self.queue, abandon_after=QUEUED_UNSEEN_SECONDS,
+                          on_done=lambda r: self._ended(workspace, record.id, r))
+        return self._launch(record, run)
+
+    def continue_run(self, workspace: Workspace, earlier: RunRecord, dataset, more_epochs: int,
+                     label: str) -> RunRecord:
+        """Train an ended run's model `more_epochs` more; its curves go on where they stopped."""
+        spec, config = ModelSpec.from_dict(earlier.spec), RunConfig(**earlier.config)
+        model = self.model(earlier.id)
+        if model is None:
+            from .storage import load_keras_model
+
+            model = load_keras_model(workspace.path(earlier.model_file))
+        record = self._record(workspace, spec, config, label=label, preset=earlier.preset,
+                              continued_from=earlier.id)
+        run = TrainingRun(spec, dataset, config, queue=self.queue, abandon_after=QUEUED_UNSEEN_SECONDS,
+                          model=model, earlier=self.snapshot(earlier), more_epochs=more_epochs,
+                          on_done=lambda r: self._ended(workspace, record.id, r))
+        return self._launch(record, run)
+
+    def _record(self, workspace: Workspace, spec: ModelSpec, config: RunConfig, **fields) -> RunRecord:
+        record = RunRecord(id=new_id(), learner_id=workspace.id, number=0, dataset=config.dataset,
+                           normalize=config.normalize, spec=spec.to_dict(), config=asdict(config),
+                           owner=self.server_id, **fields)
+        return self.store.add_run(record)
+
+    def _launch(self, record: RunRecord, run: TrainingRun) -> RunRecord:
+        with self._lock:
+            self._live[record.id] = run
+        run.start()
+        return record
+
+    def stop(self, run_id: str, reason: str) -> bool:
+        """Stop a run this server trains; False if it is not here (ended, or on another server)."""
+        run = self.live(run_id)
+        if run is None:
+            return False
+        run.stop(reason)
+        return True
+
+    def touch(self, run_id: str) -> None:
+        run = self.live(run_id)
+        if run is not None:
+            run.touch()
+
+    # reading ----------------------------------------------------------------------------------
+
+    def live(self, run_id: str) -> TrainingRun | None:
+        with self._lock:
+            return self._live.get(run_id)
+
+    def snapshot(self, record: RunRecord) -> Snapshot:
+        """The run's progress now: live from its thread when this server trains it, else as stored."""
+        run = self.live(record.id)
+        if run is not None:
+            return run.snapshot()
+        key = (record.id, record.updated)
+        snap = self._parsed.get(key)
+        if snap is None:
+            snap = Snapshot.from_dict(record.progress_data(), state=record.state, error=record.error,
+                                      stop_reason=record.stop_reason)
+            if len(self._parsed) > 512:
+                self._parsed.clear()
+            self._parsed[key] = snap
+        return snap
+
+    def settled(self, record: RunRecord, timeout: float = 30.0) -> RunRecord:
+        """The run's record once its end is kept: a run's snapshot says "done" a moment before its
+        model file and final numbers are in the store (`_ended` runs in the training thread)."""
+        run = self.live(record.id)
+        if run is not None:
+            run.join(timeout)
+        return self.store.run(record.id) or record
+
+    def model(self, run_id: str):
+        """The run's Keras model while this server holds it in memory (training, or ended recently)."""
+        with self._lock:
+            run = self._live.get(run_id) or self._recent.get(run_id)
+        return run.model if run is not None else None
+
+    def history(self, record: RunRecord) -> dict[str, list[float]]:
+        return self.snapshot(record).history()
+
+    # keeping ----------------------------------------------------------------------------------
+
+    def _ended(self, workspace: Workspace, run_id: str, run: TrainingRun) -> None:
+        """In the training thread, once the run has ended: its model file and final record."""
+        snap = run.snapshot()
+        changes = dict(state=snap.state, progress=stored_progress(snap), error=snap.error,
+                       stop_reason=snap.stop_reason)
+        if run.model is not None and snap.state != FAILED and snap.test_accuracy is not None:
+            try:
+                record = self.store.run(run_id)
+                info = ModelInfo(name=record.label, normalize=record.normalize, dataset=record.dataset,
+                                 preset=record.preset, spec=record.spec, history=run.history(),
+                                 metrics={"test_accuracy": snap.test_accuracy, "test_loss": snap.test_loss},
+                                 extra={"run_id": run_id, "learner_id": workspace.id})
+                path = save_model(run.model, run_id, info, workspace.run_model_path(run_id).parent)
+                changes["model_file"] = workspace.relative(path)
+            except Exception as e:  # the run's numbers are kept even if its file could not be written
+                changes.update(state=FAILED, error=f"the model could not be kept: {e}")
+        self.store.update_run(run_id, **changes)
+        with self._lock:
+            self._live.pop(run_id, None)
+            self._written.pop(run_id, None)
+            if run.model is not None:
+                self._recent[run_id] = run
+                while len(self._recent) > RECENT_MODELS:
+                    self._recent.popitem(last=False)
+        with contextlib.suppress(Exception):
+            workspace.prune_runs()
+
+    def _persist_loop(self, every: float) -> None:
+        beats = 0
+        while not self._closed.wait(every):
+            with contextlib.suppress(Exception):  # a busy database must not end the loop
+                self.persist()
+                beats += 1
+                if beats % 5 == 0:
+                    self.store.interrupt_orphans(ORPHAN_AFTER_SECONDS)
+
+    def persist(self) -> None:
+        """Write each live run's progress to the store if it changed; beat for this server."""
+        self.store.beat(self.server_id)
+        with self._lock:
+            live = list(self._live.items())
+        for run_id, run in live:
+            snap = run.snapshot()
+            if snap.state in DONE_STATES:
+                continue  # _ended writes the final record
+            mark = (snap.state, len(snap.batch_loss), snap.epochs_done, snap.queue_position)
+            if self._written.get(run_id) != mark:
+                self.store.update_run(run_id, state=snap.state, progress=stored_progress(snap))
+                self._written[run_id] = mark
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Stop the persister; runs still training here are stopped and kept as interrupted."""
+        if self._closed.is_set():
+            return
+        self._closed.set()
+        with self._lock:
+            live = list(self._live.items())
+        for _, run in live:
+            run.on_done = None
+            run.stop("the server is stopping")
+        deadline = time.monotonic() + timeout
+        for run_id, run in live:
+            run.join(max(0.0, deadline - time.monotonic()))
+            with contextlib.suppress(Exception):
+                snap = run.snapshot()
+                self.store.update_run(run_id, state=INTERRUPTED, progress=stored_progress(snap))

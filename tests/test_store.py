@@ -1,0 +1,168 @@
+"""The class's store and a learner's workspace: nothing lost, nothing shared, bounded, safe under load."""
+
+import multiprocessing
+import sqlite3
+import threading
+
+import pytest
+
+from mnist_demo.store import RunRecord, SavedModel, Store, token_hash
+from mnist_demo.workspace import MAX_SAVED_MODELS, Workspace, WorkspaceError
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = Store.open(str(tmp_path / "state.db"))
+    yield store
+    store.close()
+
+
+def _run(learner_id: str, **fields) -> RunRecord:
+    values = dict(id=fields.pop("id", None) or __import__("secrets").token_hex(6), learner_id=learner_id, number=0,
+                  label="run", dataset="mnist", normalize=True, spec={"kind": "mlp"}, config={"dataset": "mnist"})
+    return RunRecord(**{**values, **fields})
+
+
+def test_a_learner_is_found_by_their_token_which_is_never_stored(store, tmp_path):
+    learner, token = store.create_learner("Ada", class_code="7B")
+    assert store.learner_by_token(token).id == learner.id
+    assert store.learner_by_token(token + "x") is None
+    assert store.learner_by_token("Ada") is None  # the nickname is no key
+    raw = sqlite3.connect(tmp_path / "state.db").execute("SELECT * FROM learners").fetchall()
+    assert token not in repr(raw) and token_hash(token) in repr(raw)
+    assert len(token) >= 22  # 128+ random bits
+
+
+def test_settings_belong_to_their_learner(store):
+    a, _ = store.create_learner("a")
+    b, _ = store.create_learner("b")
+    store.set_settings(a.id, {"train.epochs": 5, "train.normalize": False})
+    store.set_settings(a.id, {"train.epochs": 7})
+    assert store.settings(a.id) == {"train.epochs": 7, "train.normalize": False}
+    assert store.settings(b.id) == {}
+
+
+def test_runs_are_numbered_per_learner_and_keep_their_progress(store):
+    a, _ = store.create_learner("a")
+    b, _ = store.create_learner("b")
+    first, second = store.add_run(_run(a.id)), store.add_run(_run(a.id))
+    other = store.add_run(_run(b.id))
+    assert (first.number, second.number, other.number) == (1, 2, 1)
+    store.update_run(first.id, state="running", progress={"batch_loss": [1.0, 0.5]})
+    again = store.run(first.id)
+    assert again.state == "running" and again.progress_data() == {"batch_loss": [1.0, 0.5]} and again.normalize is True
+    assert [r.id for r in store.runs(a.id)] == [first.id, second.id]
+
+
+def test_unfinished_runs_of_a_silent_server_become_interrupted(store):
+    a, _ = store.create_learner("a")
+    store.beat("alive")
+    mine = store.add_run(_run(a.id, owner="alive", state="running"))
+    lost = store.add_run(_run(a.id, owner="gone", state="running"))
+    done = store.add_run(_run(a.id, owner="gone", state="finished"))
+    assert store.interrupt_orphans(alive_within=60) == [lost.id]
+    assert [store.run(r.id).state for r in (mine, lost, done)] == ["running", "interrupted", "finished"]
+
+
+def _hammer(path: str, learners: int, rounds: int, prefix: str) -> None:
+    """Learners in threads, each creating itself, changing settings, adding runs and saves."""
+    store = Store.open(path)
+
+    def learner(i: int) -> None:
+        me, _ = store.create_learner(f"{prefix}{i}")
+        for r in range(rounds):
+            store.set_settings(me.id, {"train.epochs": r, f"k{r}": prefix})
+            run = store.add_run(_run(me.id))
+            store.update_run(run.id, state="finished", progress={"epochs": [r]})
+            store.put_saved_model(SavedModel(me.id, f"m{r}", f"models/{me.id}/saved/m{r}.keras", "mnist", True, {}))
+
+    threads = [threading.Thread(target=learner, args=(i,)) for i in range(learners)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    store.close()
+
+
+def test_thirty_learners_in_threads_and_two_processes_lose_nothing(tmp_path):
+    path = str(tmp_path / "state.db")
+    Store.open(path).close()
+    context = multiprocessing.get_context("spawn")
+    procs = [context.Process(target=_hammer, args=(path, 15, 6, f"p{n}-")) for n in range(2)]
+    for proc in procs:
+        proc.start()
+    _hammer(path, 30, 6, "t-")
+    for proc in procs:
+        proc.join(120)
+        assert proc.exitcode == 0
+    store = Store.open(path)
+    learners = store.learners()
+    assert len(learners) == 60
+    for learner in learners:
+        runs = store.runs(learner.id)
+        assert sorted(r.number for r in runs) == list(range(1, 7))
+        assert all(r.state == "finished" for r in runs)
+        assert len(store.saved_models(learner.id)) == 6
+        assert store.settings(learner.id)["train.epochs"] == 5
+    store.close()
+
+
+# --- a learner's workspace --------------------------------------------------------------------
+
+def _workspace_with_a_run(store, root, nickname="a"):
+    learner, _ = store.create_learner(nickname)
+    workspace = Workspace(store, learner, root)
+    run = store.add_run(_run(learner.id, state="finished"))
+    path = workspace.run_model_path(run.id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"model bytes " + run.id.encode())
+    path.with_suffix(".json").write_text('{"name": "run", "metrics": {"test_accuracy": 0.9}}')
+    store.update_run(run.id, model_file=workspace.relative(path))
+    return workspace, store.run(run.id)
+
+
+def test_saving_under_a_used_name_asks_and_names_never_collide_across_learners(store, tmp_path):
+    alice, run_a = _workspace_with_a_run(store, tmp_path, "alice")
+    bob, run_b = _workspace_with_a_run(store, tmp_path, "bob")
+    alice.save_run(run_a, "alice")
+    with pytest.raises(WorkspaceError) as taken:
+        alice.save_run(run_a, "alice")
+    assert taken.value.reason == "name_taken"
+    bob.save_run(run_b, "alice")  # bob's own "alice"
+    assert alice.path(alice.saved_model("alice").model_file).read_bytes().endswith(run_a.id.encode())
+    assert bob.path(bob.saved_model("alice").model_file).read_bytes().endswith(run_b.id.encode())
+    alice.save_run(run_a, "alice", replace=True)  # after the learner said yes
+    with pytest.raises(WorkspaceError) as not_yours:
+        bob.save_run(run_a, "mine")
+    assert not_yours.value.reason == "not_yours"
+    with pytest.raises(WorkspaceError):
+        bob.path(alice.saved_model("alice").model_file)  # a path from another workspace is refused
+
+
+def test_shared_names_are_reserved(store, tmp_path):
+    workspace, run = _workspace_with_a_run(store, tmp_path)
+    for name in ("default", "Default"):
+        with pytest.raises(WorkspaceError) as reserved:
+            workspace.save_run(run, name)
+        assert reserved.value.reason == "reserved"
+
+
+def test_the_saves_are_bounded(store, tmp_path):
+    workspace, run = _workspace_with_a_run(store, tmp_path)
+    for i in range(MAX_SAVED_MODELS):
+        workspace.save_run(run, f"m{i}")
+    with pytest.raises(WorkspaceError) as full:
+        workspace.save_run(run, "one more")
+    assert full.value.reason == "saves_full"
+    workspace.save_run(run, "m0", replace=True)  # replacing needs no new place
+
+
+def test_only_the_newest_unsaved_runs_are_kept(store, tmp_path):
+    workspace, first = _workspace_with_a_run(store, tmp_path)
+    workspace.save_run(first, "kept")
+    made = [store.add_run(_run(workspace.id, state="finished")) for _ in range(12)]
+    running = store.add_run(_run(workspace.id, state="running"))
+    dropped = workspace.prune_runs(keep=10)
+    assert dropped == [r.id for r in made[:2]]
+    left = {r.id for r in workspace.runs()}
+    assert first.id in left and running.id in left and len(left) == 12
