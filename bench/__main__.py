@@ -1,8 +1,9 @@
-"""Run the benchmark suite: six figures, each next to a reference measured in the same run.
+"""Run the benchmark suite: seven figures, each next to a reference measured in the same run.
 
     python -m bench [--only NAME[,NAME]] [--quick] [--out DIR]
 
-Names: time_to_accuracy, overhead, predict_latency, browser_latency, cold_start, memory.
+Names: time_to_accuracy, overhead, predict_latency, numpy_batch, browser_latency, cold_start,
+memory.
 Writes <out>/latest.json and <out>/latest.md (after every figure, so a long run that is
 interrupted keeps what it measured) and prints the table. `--quick` is a shortened variant
 for smoke tests: its numbers are not the figures.
@@ -23,6 +24,7 @@ from .common import RESULTS_DIR, failed, machine, markdown_table, write_results
 # The order in which they run: quick ones first, the long training race last.
 FIGURES = {
     "predict_latency": "p50 <= 10 ms, >= 7x faster",
+    "numpy_batch": "numpy <= Keras",
     "browser_latency": "p50 <= 300 ms",
     "cold_start": "Home <= 2 s; Draw with a prediction <= 6 s",
     "memory": "<= 1.5 GB; < 30 MB per extra session",
