@@ -35,8 +35,8 @@ OUTPUTS = 10
 # as many images at a time as fit in PATCH_BYTES, so that the product reads it from cache; a
 # chunk (the images that go through the model together) is as many as fit their other arrays
 # in CHUNK_BYTES: enough images to read the dense kernels once for many.
-PATCH_BYTES = 2 * 2**20
-CHUNK_BYTES = 8 * 2**20
+PATCH_BYTES = 2**20
+CHUNK_BYTES = 16 * 2**20
 
 
 class Unsupported(Exception):
@@ -289,13 +289,13 @@ class NumpyModel:
         x = np.asarray(x, np.float32)
         if x.shape[1:] != self.input_shape:
             raise ValueError(f"expected input of shape (N, {self.input_shape}), got {x.shape}")
-        out = np.empty((len(x), OUTPUTS), np.float32)
-        starts, lock = iter(range(0, len(x), self.chunk)), threading.Lock()
-        workers = min(_cores(), -(-len(x) // self.chunk))
+        out, chunk = np.empty((len(x), OUTPUTS), np.float32), self.chunk
+        starts, lock = iter(range(0, len(x), chunk)), threading.Lock()
+        workers = min(_cores(), -(-len(x) // chunk))
         with ONE_BLAS_THREAD:
-            helpers = [_helpers().submit(self._run, x, out, starts, lock) for _ in range(workers - 1)]
+            helpers = [_helpers().submit(self._run, x, out, chunk, starts, lock) for _ in range(workers - 1)]
             try:
-                self._run(x, out, starts, lock)
+                self._run(x, out, chunk, starts, lock)
             finally:
                 for helper in helpers:
                     helper.cancel()  # still queued behind another call's: nothing is left for it
@@ -305,7 +305,7 @@ class NumpyModel:
                     helper.result()
         return out
 
-    def _run(self, x: Array, out: Array, starts: Iterator[int], lock: threading.Lock) -> None:
+    def _run(self, x: Array, out: Array, chunk: int, starts: Iterator[int], lock: threading.Lock) -> None:
         """Take chunks from `starts` until none are left, writing their probabilities into `out`."""
         ws = Workspace()
         while True:
@@ -313,7 +313,7 @@ class NumpyModel:
                 i = next(starts, None)
             if i is None:
                 return
-            out[i : i + self.chunk] = self._forward(x[i : i + self.chunk], ws)
+            out[i : i + chunk] = self._forward(x[i : i + chunk], ws)
 
     def _forward(self, x: Array, ws: Workspace) -> Array:
         for step in self._steps:
