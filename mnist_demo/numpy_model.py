@@ -25,11 +25,13 @@ from collections.abc import Callable, Iterator
 from concurrent import futures
 from pathlib import Path
 from types import SimpleNamespace
+from typing import TypeVar
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 Array = np.ndarray
+Kept = TypeVar("Kept")
 OUTPUTS = 10
 # Both chosen by measurement (bench/numpy_batch.py). A convolution makes its patch matrix for
 # as many images at a time as fit in PATCH_BYTES, so that the product reads it from cache; a
@@ -102,10 +104,10 @@ class Workspace:
     thread: a NumpyModel is shared by the app's threads."""
 
     def __init__(self):
-        self._kept: dict[tuple[object, int], SimpleNamespace] = {}
+        self._kept: dict[tuple[object, int], object] = {}
         self.growing = 0  # bytes of the arrays made whose size grows with the chunk
 
-    def kept(self, owner: object, n: int, make: Callable[[int, Workspace], SimpleNamespace]) -> SimpleNamespace:
+    def kept(self, owner: object, n: int, make: Callable[[int, Workspace], Kept]) -> Kept:
         """What `make(n, self)` returned the first time `owner` asked for chunks of `n`."""
         found = self._kept.get((owner, n))
         if found is None:
