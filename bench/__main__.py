@@ -1,9 +1,8 @@
-"""Run the benchmark suite: seven figures, each next to a reference measured in the same run.
+"""Run the benchmark suite: six figures, each next to a reference measured in the same run.
 
     python -m bench [--only NAME[,NAME]] [--quick] [--out DIR]
 
-Names: time_to_accuracy, overhead, predict_latency, numpy_batch, browser_latency, cold_start,
-memory.
+Names: time_to_accuracy, overhead, predict_latency, browser_latency, cold_start, memory.
 Writes <out>/latest.json and <out>/latest.md (after every figure, so a long run that is
 interrupted keeps what it measured) and prints the table. `--quick` is a shortened variant
 for smoke tests: its numbers are not the figures.

@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-from .common import PROJECT_ROOT, bench_env, median, result
+from .common import PROJECT_ROOT, median, result
 
 FIGURE = "10,000 test predictions, shipped model (numpy path)"
 TARGET = "numpy <= Keras"
@@ -37,8 +37,6 @@ def _timed(fn, *args, **kwargs) -> tuple[float, float, object]:
 
 def run(quick: bool = False) -> dict:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    if bench_env().get("MNIST_DEMO_DATA_DIR"):
-        os.environ.setdefault("MNIST_DEMO_DATA_DIR", bench_env()["MNIST_DEMO_DATA_DIR"])
     from threadpoolctl import threadpool_info
 
     from mnist_demo.data import load_dataset
