@@ -23,6 +23,7 @@ from .common import RESULTS_DIR, failed, machine, markdown_table, write_results
 # The order in which they run: quick ones first, the long training race last.
 FIGURES = {
     "predict_latency": "p50 <= 10 ms, >= 7x faster",
+    "numpy_batch": "numpy <= Keras",
     "browser_latency": "p50 <= 300 ms",
     "cold_start": "Home <= 2 s; Draw with a prediction <= 6 s",
     "memory": "<= 1.5 GB; < 30 MB per extra session",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,10 +95,16 @@ class Predictor:
         x = images.astype(np.float32) * np.float32(self.input_scale)
         return x.reshape((len(x), *self.input_shape))
 
-    def predict_images(self, images: np.ndarray, batch_size: int = 2000) -> np.ndarray:
-        """Class probabilities (N, 10) for uint8 images (N, 28, 28)."""
+    def predict_images(self, images: np.ndarray, batch_size: int = 1000,
+                       on_progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+        """Class probabilities (N, 10) for uint8 images (N, 28, 28), `batch_size` at a time;
+        `on_progress(done, total)` is called after each batch, e.g. for a progress bar."""
         x = self.model_input(images)
-        parts = [np.asarray(self._call(x[i : i + batch_size])) for i in range(0, len(x), batch_size)]
+        parts = []
+        for i in range(0, len(x), batch_size):
+            parts.append(np.asarray(self._call(x[i : i + batch_size])))
+            if on_progress:
+                on_progress(min(i + batch_size, len(x)), len(x))
         return np.concatenate(parts) if parts else np.zeros((0, 10), np.float32)
 
     def predict_canvas(self, rgba: np.ndarray, options: PreprocessOptions | None = None) -> Prediction | None:

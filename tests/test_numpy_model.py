@@ -147,3 +147,69 @@ def test_convolution_and_pooling_match_their_definitions():
     pooled = numpy_model.max_pool(x, (2, 2), (2, 2))
     assert pooled.shape == (2, 3, 2, 3)
     assert pooled[1, 2, 1, 2] == x[1, 4:6, 2:4, 2].max()
+
+
+def _unfused_layers(keras, x):
+    """Odd sizes, a biased convolution before its batch norm, a batch norm that cannot be folded
+    (after a ReLU), a pool after valid padding: the cases the presets do not build."""
+    x = keras.layers.Reshape((28, 28, 1))(x)
+    x = keras.layers.Conv2D(6, 3, padding="same")(x)
+    x = keras.layers.BatchNormalization()(x)
+    x = keras.layers.Activation("relu")(x)
+    x = keras.layers.Conv2D(8, 3, activation="relu")(x)
+    x = keras.layers.BatchNormalization()(x)
+    x = keras.layers.MaxPooling2D(2)(x)
+    x = keras.layers.Conv2D(8, 5, padding="same", activation="tanh")(x)
+    x = keras.layers.MaxPooling2D(3)(x)
+    return keras.layers.Dense(10, activation="softmax")(keras.layers.Flatten()(x))
+
+
+def test_folded_and_unfolded_layers_match_keras(tmp_path, mnist):
+    model, path = _keras_file(tmp_path, _unfused_layers)
+    _with_moved_batch_norm_statistics(model, seed=3).save(path)
+    x = mnist.x_test[:20].astype(np.float32) / 255
+    np.testing.assert_allclose(numpy_model.load(path)(x), model(x, training=False), rtol=1e-4, atol=1e-5)
+
+
+def test_the_shipped_model_runs_as_four_fused_convolutions():
+    """Batch norm, ReLU and pooling are folded into the convolutions (so the exactness tests
+    above cover the folded maths), and each convolution pads the next one's input."""
+    model = numpy_model.load(default_model_path())
+    convs = [step for step in model._steps if isinstance(step, numpy_model.Conv)]
+    assert len(convs) == 4 and len(model._steps) == 4 + 5  # rescale, reshape, flatten, two dense
+    assert [conv.pool for conv in convs] == [None, (2, 2), None, (2, 2)]
+    assert [conv.pad_in for conv in convs][1:] == [numpy_model.NO_PADDING] * 3
+    assert convs[-1].pad_out == numpy_model.NO_PADDING and convs[0].pad_out == ((1, 1), (1, 1))
+
+
+def test_chunks_and_patch_blocks_do_not_change_the_answer(mnist, monkeypatch):
+    model = numpy_model.load(default_model_path())
+    x = mnist.x_test[:37].astype(np.float32)
+    whole = model(x)
+    one_by_one = np.concatenate([model(x[i : i + 1]) for i in range(len(x))])
+    monkeypatch.setattr(numpy_model, "PATCH_BYTES", 1)  # a patch matrix of one image at a time
+    model.chunk = 5  # 37 = 7 x 5 + 2: a short last chunk
+    small = model(x)
+    np.testing.assert_allclose(one_by_one, whole, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(small, whole, rtol=1e-5, atol=1e-7)
+    assert np.array_equal(small.argmax(1), whole.argmax(1))
+
+
+def test_calls_from_several_threads_get_their_own_answers_and_leave_blas_as_it_was(mnist):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+    model = numpy_model.load(default_model_path())
+    model.chunk = 4
+    batches = [mnist.x_test[i * 50 : i * 50 + 40 + i].astype(np.float32) for i in range(6)]
+    alone = [model(batch) for batch in batches]
+    before = blas_threads()
+    with ThreadPoolExecutor(3) as pool:
+        together = list(pool.map(model, batches))
+    assert blas_threads() == before
+    for got, expected in zip(together, alone):
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-7)

@@ -78,3 +78,11 @@ def test_shipped_default_model_loads_and_is_accurate(mnist):
     accuracy = np.mean(predictor.predict_images(mnist.x_test).argmax(1) == mnist.y_test)
     assert accuracy >= 0.993
     assert default_model_path().stat().st_size < 2 * 2**20
+
+
+def test_predict_images_reports_progress_after_each_batch(default_predictor, mnist):
+    calls = []
+    probs = default_predictor.predict_images(mnist.x_test[:2500], batch_size=1000,
+                                             on_progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(1000, 2500), (2000, 2500), (2500, 2500)]
+    np.testing.assert_allclose(probs, default_predictor.predict_images(mnist.x_test[:2500]), rtol=1e-5, atol=1e-7)
