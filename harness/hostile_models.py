@@ -190,7 +190,7 @@ def valid(path: Path) -> Path:
 
 
 def weights_bomb(path: Path, total: int = 3 * GiB + GiB // 2) -> Path:
-    """4.7 MB on disk; model.weights.h5 inflates to 3.5 GiB: the real weights, then zeros."""
+    """4.5 MiB on disk; model.weights.h5 inflates to 3.5 GiB: the real weights, then zeros."""
     parts = shipped_members()
     return write_zip(path, [stored("metadata.json", parts["metadata.json"]),
                             stored("config.json", parts["config.json"]),
@@ -198,7 +198,7 @@ def weights_bomb(path: Path, total: int = 3 * GiB + GiB // 2) -> Path:
 
 
 def config_bomb(path: Path, total: int = 4 * GiB + GiB // 2) -> Path:
-    """5.9 MB on disk; config.json inflates to 4.5 GiB: the real config, then spaces (valid JSON)."""
+    """5.6 MiB on disk; config.json inflates to 4.5 GiB: the real config, then spaces (valid JSON)."""
     parts = shipped_members()
     return write_zip(path, [stored("metadata.json", parts["metadata.json"]),
                             padded("config.json", parts["config.json"], b" ", total),
@@ -307,6 +307,16 @@ def forward_bomb(path: Path, filters: int = 2048) -> Path:
     return archive_with(path, config=config, weights=buffer.getvalue())
 
 
+def keras_only(path: Path) -> Path:
+    """A valid model numpy does not run: the shipped one with its second pooling averaging
+    instead of taking the maximum (no weights change), so Keras must load it."""
+    config = shipped_config()
+    for layer in _layers(config):
+        if layer["name"] == "max_pool_2":
+            layer["class_name"] = "AveragePooling2D"
+    return archive_with(path, config=config)
+
+
 def keras_allocation_bomb(path: Path, kernel_bytes: int = 4 * GiB) -> Path:
     """The shipped model with one pooling layer numpy does not run (so Keras loads it) and a
     first dense layer so wide that Keras allocates and initializes a `kernel_bytes` kernel
@@ -356,6 +366,7 @@ BUILDERS: dict[str, Hostile] = {
                                      "Keras builds a 4 GiB kernel from a 17 KB config"),
     "external_dataset": Hostile(external_dataset, "weights_layout", "a weight stored in /etc/passwd"),
     "valid": Hostile(valid, None, "the shipped model"),
+    "keras_only": Hostile(keras_only, None, "a valid model only Keras runs (average pooling)"),
 }
 
 

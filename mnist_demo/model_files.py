@@ -21,6 +21,7 @@ import json
 import math
 import os
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,21 +74,34 @@ def read_archive(path: str | os.PathLike, name: str | None = None) -> KerasArchi
     """The config and weights of the `.keras` file at `path`, each checked before it is read;
     `name` is the file's name in messages (the uploaded name when `path` is a temp file)."""
     name = name or Path(path).name
+    with checked_zip(path, name) as (archive, members):
+        config = parse_config(_read(archive, members["config.json"], name), name)
+        weights = _read(archive, members["model.weights.h5"], name)
+    check_weights(weights, name)
+    return KerasArchive(config, weights)
+
+
+def check_file_directory(path: str | os.PathLike, name: str) -> None:
+    """Refuse the file for what its zip directory declares, without reading a member."""
+    with checked_zip(path, name):
+        pass
+
+
+@contextmanager
+def checked_zip(path: str | os.PathLike, name: str):
+    """(ZipFile, its members by name) once the directory passed `check_directory` and
+    `checked_members`; any failure inside the block becomes a ModelFileError too."""
     try:
         with open(path, "rb") as f:
             check_directory(f, name)
             with zipfile.ZipFile(f) as archive:
-                members = checked_members(archive, name)
-                config = parse_config(_read(archive, members["config.json"], name), name)
-                weights = _read(archive, members["model.weights.h5"], name)
+                yield archive, checked_members(archive, name)
     except ModelFileError:
         raise
     except MemoryError as e:
         raise ModelFileError("too_much_memory", name=name) from e
     except Exception as e:  # BadZipFile, OSError, EOFError, zlib.error, NotImplementedError...
         raise ModelFileError("archive", name=name) from e
-    check_weights(weights, name)
-    return KerasArchive(config, weights)
 
 
 def check_directory(f, name: str) -> None:
@@ -101,20 +115,6 @@ def check_directory(f, name: str) -> None:
     if count > MAX_MEMBERS or size > MAX_DIRECTORY_BYTES:
         raise ModelFileError("directory", name=name, count=count, limit=MAX_MEMBERS)
     f.seek(0)
-
-
-def check_file_directory(path: str | os.PathLike, name: str) -> None:
-    """`check_directory` and `checked_members` for a file: what the zip directory declares,
-    without reading a member."""
-    try:
-        with open(path, "rb") as f:
-            check_directory(f, name)
-            with zipfile.ZipFile(f) as archive:
-                checked_members(archive, name)
-    except ModelFileError:
-        raise
-    except Exception as e:
-        raise ModelFileError("archive", name=name) from e
 
 
 def checked_members(archive: zipfile.ZipFile, name: str) -> dict[str, zipfile.ZipInfo]:

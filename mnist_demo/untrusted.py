@@ -13,8 +13,8 @@ predict, and hands back a clean `.keras` it wrote itself: the checked config and
 parses the stranger's bytes beyond the zip directory. The server thread only waits on the
 child, so other students' pages run on, and at most MAX_CONCURRENT checks run at once.
 
-A file numpy can run (every model this app builds) costs the child well under a second and
-never imports TensorFlow; any other model pays TensorFlow's import in the child (seconds).
+A file numpy can run (every model this app builds) costs about a second, most of it starting
+Python, and never imports TensorFlow; any other model pays TensorFlow's import in the child.
 """
 
 from __future__ import annotations
@@ -64,25 +64,29 @@ _slots = threading.BoundedSemaphore(MAX_CONCURRENT)
 
 def load_untrusted(source: bytes | str | os.PathLike, name: str):
     """A Predictor for the `.keras` file a stranger sent: its bytes, or a path to them. `name`
-    is the file's name as uploaded, used in every message. Opening it takes at most
-    MEMORY_LIMIT_BYTES of memory and TIME_LIMIT_SECONDS (plus up to as long waiting for a
-    free slot). Raises ModelFileError for every refusal and failure; `predictor.path` is None
-    and `predictor.info` holds defaults named after the file."""
+    is the file's name as uploaded, used in every message. The file is opened in a child
+    whose heap is capped at MEMORY_LIMIT_BYTES and which is killed after TIME_LIMIT_SECONDS
+    (waiting for a free slot takes at most as long again); the server itself reads only the
+    zip directory, then the child's clean copy, whose cost for one batch the child measured.
+    Raises ModelFileError for every refusal and failure, and nothing else for a bad file;
+    `predictor.path` is None and `predictor.info` holds defaults named after the file."""
     from .predict import Predictor
 
     name = Path(str(name)).name
     if not name.endswith(".keras"):
         raise ModelFileError("not_keras", name=name)
-    size = len(source) if isinstance(source, (bytes, bytearray, memoryview)) else os.stat(source).st_size
+    in_memory = isinstance(source, (bytes, bytearray, memoryview))
+    try:
+        size = len(source) if in_memory else os.stat(source).st_size
+    except OSError as e:
+        raise ModelFileError("missing", name=name) from e
     if size > MAX_MODEL_BYTES:
         raise ModelFileError("too_big", name=name, limit=MAX_MODEL_BYTES // 2**20)
     with tempfile.TemporaryDirectory(prefix="mnist-demo-upload-") as tmp:
         folder = Path(tmp)
-        path = folder / "upload.keras"
-        if isinstance(source, (bytes, bytearray, memoryview)):
+        path = folder / "upload.keras" if in_memory else Path(source)
+        if in_memory:
             path.write_bytes(source)
-        else:
-            path = Path(source)
         check_file_directory(path, name)
         with _slot(name):
             _check_in_child(path, folder, name)
@@ -128,7 +132,7 @@ def _check_in_child(path: Path, folder: Path, name: str) -> None:
         return
     if reply.get("reason"):
         raise _error_from(reply, name)
-    if child.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
+    if child.returncode == -signal.SIGXCPU:  # RLIMIT_CPU
         raise ModelFileError("too_slow", name=name, seconds=TIME_LIMIT_SECONDS)
     log.warning("%s: the check ended without a verdict (exit %s): %s", name, child.returncode,
                 (folder / "child.log").read_bytes()[-2000:].decode("utf-8", "replace"))
@@ -187,16 +191,18 @@ def _lower(limit: int, soft: int, hard: int | None = None) -> None:
 
 
 def write_clean_copy(path: Path, folder: Path, name: str) -> str:
-    """Open `path` as Predictor.load would, predict one batch of the size the app will, and
-    write `folder/CLEAN`; return the backend that will run it."""
+    """Open `path` as Predictor.load would, predict one batch of zeros the way the server will
+    (a numpy chunk, or a Keras batch through the Predictor's compiled function), and write
+    `folder/CLEAN`; return the backend that will run it."""
     import numpy as np
 
     from . import numpy_model
+    from .predict import Predictor
     from .storage import load_keras_model
 
     try:
         model = numpy_model.load(path, name)
-        model(np.zeros((numpy_model.CHUNK, *model.input_shape), np.float32))
+        Predictor(model).predict_images(np.zeros((numpy_model.CHUNK, 28, 28), np.uint8))
         write_clean(folder / CLEAN, read_archive(path, name))
         return "numpy"
     except numpy_model.Unsupported:
@@ -209,7 +215,7 @@ def write_clean_copy(path: Path, folder: Path, name: str) -> str:
     tf.config.threading.set_inter_op_parallelism_threads(1)
     model = load_keras_model(path, name)
     try:
-        model(np.zeros((KERAS_PROBE_BATCH, *model.inputs[0].shape[1:]), np.float32), training=False)
+        Predictor(model).predict_images(np.zeros((KERAS_PROBE_BATCH, 28, 28), np.uint8))
     except Exception as e:
         if isinstance(e, MemoryError) or "ResourceExhausted" in type(e).__name__:
             raise ModelFileError("too_much_memory", name=name) from e

@@ -117,20 +117,12 @@ def test_a_model_only_keras_can_run_is_checked_in_the_child_and_predicts_like_th
 
 def test_a_check_that_passes_its_deadline_is_killed_and_refused(tmp_path, monkeypatch):
     """A model only Keras runs makes the child import TensorFlow, which takes longer than 1 s."""
-    path = hostile.archive_with(tmp_path / "slow.keras", config=_keras_only_config())
+    path = hostile.keras_only(tmp_path / "slow.keras")
     monkeypatch.setattr(untrusted, "TIME_LIMIT_SECONDS", 1)
     with pytest.raises(ModelFileError) as refused:
         load_untrusted(path.read_bytes(), "slow.keras")
     assert refused.value.reason == "too_slow" and str(refused.value) == (
         "slow.keras: checking it took longer than 1 s; refused")
-
-
-def _keras_only_config() -> dict:
-    config = hostile.shipped_config()
-    for layer in config["config"]["layers"]:
-        if layer["name"] == "max_pool_2":
-            layer["class_name"] = "AveragePooling2D"
-    return config
 
 
 def test_an_upload_waits_for_a_free_slot_and_is_told_when_the_server_is_busy(tmp_path, monkeypatch):
@@ -165,6 +157,12 @@ def test_the_checker_cannot_allocate_more_than_its_memory_limit():
                          env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.split() == ["refused"]
+
+
+def test_the_checker_predicts_a_batch_as_large_as_the_app_will():
+    import inspect
+
+    assert inspect.signature(Predictor.predict_images).parameters["batch_size"].default == untrusted.KERAS_PROBE_BATCH
 
 
 def test_the_unpacked_limit_fits_the_largest_model_the_train_page_builds():
