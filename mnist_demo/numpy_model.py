@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import functools
 import io
-import json
 import os
 import re
 import threading
-import zipfile
 from collections.abc import Callable, Iterator
 from concurrent import futures
 from pathlib import Path
@@ -29,6 +27,9 @@ from typing import TypeVar
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
+
+from . import model_files
+from .storage import ModelFileError
 
 Array = np.ndarray
 Kept = TypeVar("Kept")
@@ -365,18 +366,18 @@ def _blas():
 ONE_BLAS_THREAD = _OneBlasThread()
 
 
-def load(path: str | Path) -> NumpyModel:
-    """The model in a `.keras` file as a NumpyModel; raises Unsupported when numpy cannot run it."""
+def load(path: str | Path, name: str | None = None) -> NumpyModel:
+    """The model in a `.keras` file as a NumpyModel. `model_files` looks inside the file first
+    and raises ModelFileError for one it refuses (`name` is the file's name in messages);
+    Unsupported means numpy cannot run it, and the caller loads it with Keras instead."""
+    name = name or Path(path).name
+    archive = model_files.read_archive(path, name)
     try:
-        with zipfile.ZipFile(path) as archive:
-            config = json.loads(archive.read("config.json"))
-            weights = archive.read("model.weights.h5")
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as e:
-        raise Unsupported(f"unreadable: {e}") from e
-    try:
-        return _build(config, weights)
+        return _build(archive.config, archive.weights)
     except Unsupported:
         raise
+    except MemoryError as e:  # one forward pass needs more than the process may have
+        raise ModelFileError("too_much_memory", name=name) from e
     except Exception as e:  # a malformed config or weight file: let Keras give the verdict
         raise Unsupported(f"{type(e).__name__}: {e}") from e
 

@@ -171,20 +171,38 @@ def check_model_file(path: str | os.PathLike) -> Path:
     return path
 
 
-def load_keras_model(path: str | os.PathLike):
-    """Load with Keras' safe mode (no Lambda or arbitrary code) and check it classifies 28x28 images into 10."""
+def load_keras_model(path: str | os.PathLike, name: str | None = None):
+    """Load with Keras' safe mode (no Lambda or arbitrary code) and check it classifies 28x28
+    images into 10. `model_files` looks inside the file first, so Keras never inflates a
+    member or allocates an array beyond what the app's models need; `name` is the file's
+    name in messages (the uploaded name when `path` is a temp file)."""
+    from .model_files import read_archive
+
     path = check_model_file(path)
+    name = name or path.name
+    read_archive(path, name)
     import keras
 
     try:
         model = keras.saving.load_model(path, compile=False, safe_mode=True)
+    except MemoryError as e:
+        raise ModelFileError("too_much_memory", name=name) from e
     except Exception as e:
-        text = str(e).splitlines()[0] if str(e) else type(e).__name__
+        if "ResourceExhausted" in type(e).__name__:
+            raise ModelFileError("too_much_memory", name=name) from e
         if "safe_mode" in str(e) or "Lambda" in str(e):
-            raise ModelFileError("unsafe", name=path.name) from e
-        raise ModelFileError("invalid", name=path.name, detail=text[:200]) from e
-    check_model_shapes(model, path.name)
+            raise ModelFileError("unsafe", name=name) from e
+        raise ModelFileError("invalid", name=name, detail=keras_verdict(e, path, name)) from e
+    check_model_shapes(model, name)
     return model
+
+
+def keras_verdict(error: Exception, path: Path, name: str) -> str:
+    """The first line of what Keras said, short, with every path in it replaced by a file name."""
+    text = str(error).splitlines()[0] if str(error) else type(error).__name__
+    text = text.replace(str(path), name)
+    text = re.sub(r"(?:[A-Za-z]:)?(?:[/\\][^\s/\\'\"]+){2,}[/\\]?", lambda m: Path(m.group()).name, text)
+    return text[:200]
 
 
 def check_model_shapes(model, label: str = "model") -> None:

@@ -92,8 +92,9 @@ def test_overwrite_is_atomic(tmp_path, small_model):
 def test_corrupt_and_foreign_files_give_clear_errors(tmp_path):
     garbage = tmp_path / "garbage.keras"
     garbage.write_bytes(b"this is not a zip file")
-    with pytest.raises(ModelFileError, match="garbage.keras: not a valid Keras model"):
+    with pytest.raises(ModelFileError, match="garbage.keras: not a valid Keras model") as refused:
         load_keras_model(garbage)
+    assert refused.value.reason == "archive"
     with pytest.raises(ModelFileError, match="no such model file"):
         load_keras_model(tmp_path / "missing.keras")
     text = tmp_path / "notes.txt"

@@ -318,6 +318,33 @@ CATALOG: dict[str, str] = {
     "error.model.io_count": "{name}: needs exactly one input and one output",
     "error.model.input_shape": "{name}: takes input of shape {shape}, expected 28x28 images",
     "error.model.outputs": "{name}: has {shape} outputs, expected 10 classes",
+    "error.model.archive": (
+        "{name}: not a valid Keras model file (a .keras file is a zip archive, "
+        "and this one cannot be read)"
+    ),
+    "error.model.directory": "{name}: its zip directory lists {count} entries; a Keras model file has at most {limit}",
+    "error.model.members": "{name}: contains \"{member}\", which does not belong in a Keras model file",
+    "error.model.member_missing": (
+        "{name}: has no {member}; "
+        "save the model again with Keras 3 (model.save(\"name.keras\"))"
+    ),
+    "error.model.packing": "{name}: \"{member}\" is compressed or encrypted in a way this app does not open",
+    "error.model.unpacked_too_big": "{name}: {member} would unpack to {size} MB; the limit is {limit} MB",
+    "error.model.archive_too_big": "{name}: would unpack to {size} MB; the limit is {limit} MB",
+    "error.model.bomb": "{name}: {member} is compressed {ratio}:1, the mark of a zip bomb; refused",
+    "error.model.config": "{name}: config.json is not valid JSON",
+    "error.model.config_nesting": "{name}: config.json is nested more than {limit} levels deep; refused",
+    "error.model.foreign_code": "{name}: refused, it names code from outside Keras ({what}); nothing in it was run",
+    "error.model.weights": "{name}: its weights (model.weights.h5) are damaged or not an HDF5 file",
+    "error.model.weights_too_big": "{name}: its weights declare {size} MB of arrays; the limit is {limit} MB",
+    "error.model.weights_layout": (
+        "{name}: its weights use HDF5 features a Keras model does not need (links, external files, "
+        "unusual types or filters); refused"
+    ),
+    "error.model.too_much_memory": "{name}: opening it needs more memory than this app allows a model; refused",
+    "error.model.too_slow": "{name}: checking it took longer than {seconds} s; refused",
+    "error.model.check_failed": "{name}: the check of this file stopped without a verdict; refused",
+    "error.model.busy": "{name}: the server is checking other uploads right now; try again in a minute",
     "error.data.not_found": (
         "No {name} data was found. Set {env} to a folder holding {folder}/ with its four IDX files (e.g. export "
         "{env}=/path/to/data), or run the app once with internet access so Keras can download it (about 11 MB for "
