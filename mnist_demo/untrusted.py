@@ -23,6 +23,7 @@ import json
 import logging
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -50,7 +51,7 @@ TIME_LIMIT_SECONDS = 60
 run takes about a second; another pays TensorFlow's import, 5-20 s on a busy 2-core server."""
 
 MAX_CONCURRENT = 2  # checks at once per server process; a third upload waits for a slot
-KERAS_PROBE_BATCH = 2000  # Predictor.predict_images' batch: the child proves one fits
+KERAS_PROBE_BATCH = 1000  # Predictor.predict_images' batch: the child proves one fits
 CHILD_THREADS = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                  "TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1", "MALLOC_ARENA_MAX": "2",
                  "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": "-1"}
@@ -62,14 +63,15 @@ log = logging.getLogger(__name__)
 _slots = threading.BoundedSemaphore(MAX_CONCURRENT)
 
 
-def load_untrusted(source: bytes | str | os.PathLike, name: str):
+def load_untrusted(source: bytes | str | os.PathLike, name: str, keep_clean: Path | None = None):
     """A Predictor for the `.keras` file a stranger sent: its bytes, or a path to them. `name`
     is the file's name as uploaded, used in every message. The file is opened in a child
     whose heap is capped at MEMORY_LIMIT_BYTES and which is killed after TIME_LIMIT_SECONDS
     (waiting for a free slot takes at most as long again); the server itself reads only the
     zip directory, then the child's clean copy, whose cost for one batch the child measured.
     Raises ModelFileError for every refusal and failure, and nothing else for a bad file;
-    `predictor.path` is None and `predictor.info` holds defaults named after the file."""
+    `predictor.path` is None and `predictor.info` holds defaults named after the file. With
+    `keep_clean`, the child's clean copy is also written there: what the server may keep."""
     from .predict import Predictor
 
     name = Path(str(name)).name
@@ -94,6 +96,8 @@ def load_untrusted(source: bytes | str | os.PathLike, name: str):
             predictor = Predictor.load(folder / CLEAN)
         except ModelFileError as e:  # not expected: the child loaded this very copy
             raise type(e)(e.reason, **{**e.values, "name": name}) from e
+        if keep_clean is not None:
+            shutil.copyfile(folder / CLEAN, keep_clean)
     predictor.info.name, predictor.path = Path(name).stem, None
     return predictor
 
@@ -202,7 +206,7 @@ def write_clean_copy(path: Path, folder: Path, name: str) -> str:
 
     try:
         model = numpy_model.load(path, name)
-        Predictor(model).predict_images(np.zeros((numpy_model.CHUNK, 28, 28), np.uint8))
+        Predictor(model).predict_images(np.zeros((model.chunk, 28, 28), np.uint8))  # one chunk, as Evaluate runs it
         write_clean(folder / CLEAN, read_archive(path, name))
         return "numpy"
     except numpy_model.Unsupported:

@@ -210,5 +210,5 @@ def test_calls_from_several_threads_get_their_own_answers_and_leave_blas_as_it_w
     with ThreadPoolExecutor(3) as pool:
         together = list(pool.map(model, batches))
     assert blas_threads() == before
-    for got, expected in zip(together, alone):
+    for got, expected in zip(together, alone, strict=True):
         np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-7)

@@ -172,8 +172,6 @@ CATALOG: dict[str, str] = {
     ),
     "train.upload.load": "Load it",
     "train.upload.loaded": "Loaded {name}: pick it on the Draw and Evaluate pages.",
-    "train.upload.too_big": "The file is larger than {mb} MB.",
-    "train.upload.not_keras": "Only .keras files (Keras 3 format) can be loaded.",
     "train.upload.bad": "This model cannot be used: {error}",
     "train.stopped_by_user": "stopped by user",
     "train.seconds": "{n} s",
@@ -319,14 +317,12 @@ CATALOG: dict[str, str] = {
     "error.model.input_shape": "{name}: takes input of shape {shape}, expected 28x28 images",
     "error.model.outputs": "{name}: has {shape} outputs, expected 10 classes",
     "error.model.archive": (
-        "{name}: not a valid Keras model file (a .keras file is a zip archive, "
-        "and this one cannot be read)"
+        "{name}: not a valid Keras model file (a .keras file is a zip archive, and this one cannot be read)"
     ),
     "error.model.directory": "{name}: its zip directory lists {count} entries; a Keras model file has at most {limit}",
     "error.model.members": "{name}: contains \"{member}\", which does not belong in a Keras model file",
     "error.model.member_missing": (
-        "{name}: has no {member}; "
-        "save the model again with Keras 3 (model.save(\"name.keras\"))"
+        "{name}: has no {member}; save the model again with Keras 3 (model.save(\"name.keras\"))"
     ),
     "error.model.packing": "{name}: \"{member}\" is compressed or encrypted in a way this app does not open",
     "error.model.unpacked_too_big": "{name}: {member} would unpack to {size} MB; the limit is {limit} MB",
@@ -338,8 +334,8 @@ CATALOG: dict[str, str] = {
     "error.model.weights": "{name}: its weights (model.weights.h5) are damaged or not an HDF5 file",
     "error.model.weights_too_big": "{name}: its weights declare {size} MB of arrays; the limit is {limit} MB",
     "error.model.weights_layout": (
-        "{name}: its weights use HDF5 features a Keras model does not need (links, external files, "
-        "unusual types or filters); refused"
+        "{name}: its weights use HDF5 features a Keras model does not need (links, external files, unusual types or "
+        "filters); refused"
     ),
     "error.model.too_much_memory": "{name}: opening it needs more memory than this app allows a model; refused",
     "error.model.too_slow": "{name}: checking it took longer than {seconds} s; refused",

@@ -181,8 +181,6 @@ CATALOG: dict[str, str] = {
     ),
     "train.upload.load": "読み込む",
     "train.upload.loaded": "{name} を読み込みました。「手書き」と「評価」のページで選べます。",
-    "train.upload.too_big": "ファイルが {mb} MB を超えています。",
-    "train.upload.not_keras": "読み込めるのは .keras ファイル (Keras 3 形式) だけです。",
     "train.upload.bad": "このモデルは使えません: {error}",
     "train.stopped_by_user": "ユーザーが停止",
     "train.seconds": "{n} 秒",
@@ -337,12 +335,11 @@ CATALOG: dict[str, str] = {
     "error.model.input_shape": "{name}: 入力の形が {shape} です。28x28 の画像を受け取るモデルが必要です",
     "error.model.outputs": "{name}: 出力が {shape} です。10 クラスの出力が必要です",
     "error.model.archive": (
-        "{name}: 正しい Keras モデルファイルではありません（.keras ファイルは zip 形式ですが、"
-        "このファイルは読めません）"
+        "{name}: 正しい Keras モデルファイルではありません（.keras ファイルは zip "
+        "形式ですが、このファイルは読めません）"
     ),
     "error.model.directory": (
-        "{name}: zip の目次に {count} 個の項目があります。"
-        "Keras のモデルファイルは多くても {limit} 個です"
+        "{name}: zip の目次に {count} 個の項目があります。Keras のモデルファイルは多くても {limit} 個です"
     ),
     "error.model.members": "{name}: Keras のモデルファイルに入るはずのない「{member}」が含まれています",
     "error.model.member_missing": (
@@ -354,8 +351,7 @@ CATALOG: dict[str, str] = {
     "error.model.bomb": "{name}: {member} の圧縮率が {ratio}:1 で、zip 爆弾の特徴があります。読み込みを拒否しました",
     "error.model.config": "{name}: config.json が正しい JSON ではありません",
     "error.model.config_nesting": (
-        "{name}: config.json の入れ子が {limit} 段より深くなっています。"
-        "読み込みを拒否しました"
+        "{name}: config.json の入れ子が {limit} 段より深くなっています。読み込みを拒否しました"
     ),
     "error.model.foreign_code": (
         "{name}: 読み込みを拒否しました。Keras の外にあるコード（{what}）を指定しています。中身は何も実行していません"
@@ -363,12 +359,11 @@ CATALOG: dict[str, str] = {
     "error.model.weights": "{name}: 重みのファイル（model.weights.h5）が壊れているか、HDF5 ファイルではありません",
     "error.model.weights_too_big": "{name}: 重みの配列が合計 {size} MB と宣言されています。上限は {limit} MB です",
     "error.model.weights_layout": (
-        "{name}: 重みのファイルが Keras のモデルには不要な HDF5 の機能（リンク、外部ファイル、"
-        "特殊な型やフィルター）を使っています。読み込みを拒否しました"
+        "{name}: 重みのファイルが Keras のモデルには不要な HDF5 "
+        "の機能（リンク、外部ファイル、特殊な型やフィルター）を使っています。読み込みを拒否しました"
     ),
     "error.model.too_much_memory": (
-        "{name}: 開くのに、"
-        "このアプリがモデルに許すより多くのメモリーが必要です。読み込みを拒否しました"
+        "{name}: 開くのに、このアプリがモデルに許すより多くのメモリーが必要です。読み込みを拒否しました"
     ),
     "error.model.too_slow": "{name}: 確認に {seconds} 秒以上かかりました。読み込みを拒否しました",
     "error.model.check_failed": "{name}: このファイルの確認が結論を出せずに止まりました。読み込みを拒否しました",

@@ -17,31 +17,25 @@ from .workspace import current, remembered
 
 
 def load_uploaded_model(filename: str, data: bytes, normalize: bool):
-    """(name, None) after checking an uploaded .keras file (Keras safe mode) and keeping it in the
-    learner's workspace, or (None, a message)."""
-    from ..predict import Predictor
-    from ..storage import MAX_MODEL_BYTES, InvalidNameError, ModelFileError
+    """(name, None) after checking an uploaded .keras file at arm's length (`untrusted`) and keeping
+    the checked copy in the learner's workspace, or (None, a message)."""
+    from ..storage import InvalidNameError, ModelFileError
+    from ..untrusted import load_untrusted
     from ..workspace import WorkspaceError
 
     name = Path(filename).name
-    if len(data) > MAX_MODEL_BYTES:
-        return None, t("train.upload.too_big", mb=MAX_MODEL_BYTES // 2**20)
-    if not name.endswith(".keras"):
-        return None, t("train.upload.not_keras")
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "upload.keras"
-        path.write_bytes(data)
+        clean = Path(tmp) / "clean.keras"
         try:
-            predictor = Predictor.load(path)
+            predictor = load_untrusted(data, name, keep_clean=clean)
         except ModelFileError as e:
-            e.values["name"] = name
             return None, t("train.upload.bad", error=explain(e))
-    info = predictor.info
-    info.normalize = normalize
-    try:
-        saved = current().add_upload(Path(name).stem, data, info)
-    except (WorkspaceError, InvalidNameError) as e:
-        return None, t("train.upload.bad", error=explain(e))
+        info = predictor.info
+        info.normalize = normalize
+        try:
+            saved = current().add_upload(Path(name).stem, clean.read_bytes(), info)
+        except (WorkspaceError, InvalidNameError) as e:
+            return None, t("train.upload.bad", error=explain(e))
     return saved.name, None
 
 
