@@ -108,8 +108,23 @@ class NumpyModel:
         parts = [self._forward(x[i : i + CHUNK]) for i in range(0, len(x), CHUNK)]
         return np.concatenate(parts) if parts else np.zeros((0, 10), np.float32)
 
-    def _forward(self, x: Array) -> Array:
-        for _, layer in self._layers:
+    def hidden_and_output(self, x: Array) -> tuple[Array, Array]:
+        """(what the last layer receives (N, F), class probabilities (N, 10)) in one pass:
+        the features a novelty detector reads beside the prediction."""
+        x = np.asarray(x, np.float32)
+        if x.shape[1:] != self.input_shape:
+            raise ValueError(f"expected input of shape (N, {self.input_shape}), got {x.shape}")
+        hidden, output = [], []
+        for i in range(0, len(x), CHUNK):
+            h = self._forward(x[i : i + CHUNK], self._layers[:-1])
+            hidden.append(h)
+            output.append(self._forward(h, self._layers[-1:]))
+        if not hidden:
+            return np.zeros((0, 0), np.float32), np.zeros((0, 10), np.float32)
+        return np.concatenate(hidden), np.concatenate(output)
+
+    def _forward(self, x: Array, layers=None) -> Array:
+        for _, layer in self._layers if layers is None else layers:
             x = layer(x)
         return x.astype(np.float32, copy=False)
 
