@@ -32,6 +32,17 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--augment", action="store_true",
                        help="rotation, shear, canvas-style framing, stroke thickness, slashed 0 / flagged 1 / crossed 7")
+    train.add_argument("--drawn-digits", action="store_true",
+                       help="mix canvas drawings of the drawn-digits dev strokes into every batch")
+    train.add_argument("--hold-out-sources", default="",
+                       help="comma-separated dev sources left out of --drawn-digits and the detector (to measure)")
+    train.add_argument("--negatives", action="store_true",
+                       help="mix generated non-digits (target: every digit equally likely) into every batch, "
+                            "and save a 'not a digit' detector next to the model")
+    train.add_argument("--detector", choices=("msp", "energy", "mahalanobis", "logistic"), default="logistic",
+                       help="the score that decides is_digit (default: %(default)s)")
+    train.add_argument("--detector-flag-rate", type=float, default=0.002,
+                       help="share of drawn training digits the detector's threshold may flag (default: %(default)s)")
     train.add_argument("--train-limit", type=int, help="train on the first N images only")
     train.add_argument("--test-limit", type=int, help="evaluate on the first N test images only")
     train.add_argument("--out", help="where to save (default: models/<preset>.keras)")
@@ -48,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     args = _parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     try:
         return {"train": cmd_train, "evaluate": cmd_evaluate, "presets": cmd_presets}[args.command](args)
     except (UserError, DataError, ModelFileError, SaveError, InvalidNameError) as e:
@@ -117,8 +129,26 @@ def cmd_train(args) -> int:
         dataset=args.dataset, normalize=not args.no_normalize, seed=args.seed,
         train_limit=args.train_limit, test_limit=args.test_limit, augment=args.augment,
     )
-    run = TrainingRun(spec, dataset, config, queue=TrainingQueue(1)).start()
     started = time.monotonic()
+    recipe, pools, pool_seconds = None, None, 0.0
+    if args.drawn_digits or args.negatives:
+        from .draw_training import DrawingRecipe, DrawingRun, extra_pools
+
+        if not spec.one_hot:
+            raise UserError("--drawn-digits and --negatives need a preset with one-hot labels")
+        sources = tuple(s for s in args.hold_out_sources.split(",") if s)
+        recipe = DrawingRecipe(drawn_digits=args.drawn_digits, hold_out_sources=sources,
+                               negatives=args.negatives, seed=args.seed)
+        if not args.quiet:
+            print("drawing the extra training images...", file=sys.stderr, flush=True)
+        try:
+            pools = extra_pools(recipe)
+        except FileNotFoundError as e:
+            raise UserError(str(e)) from None
+        pool_seconds = time.monotonic() - started
+        run = DrawingRun(spec, dataset, config, recipe=recipe, pools=pools, queue=TrainingQueue(1)).start()
+    else:
+        run = TrainingRun(spec, dataset, config, queue=TrainingQueue(1)).start()
     try:
         while not run.join(0.25):
             if not args.quiet:
@@ -138,15 +168,35 @@ def cmd_train(args) -> int:
             )
     if snap.state != "finished":
         raise UserError(f"training did not finish: {snap.error or snap.stop_reason or snap.state}")
+    extra = {"seed": args.seed, "augment": args.augment, "train_limit": args.train_limit,
+             "train_seconds": round(snap.elapsed, 2),
+             "command": " ".join(["python -m mnist_demo", *args.argv])}
+    detector = None
+    if recipe is not None:
+        extra.update(drawing=recipe.to_dict(), extra_images=[len(p[0]) for p in pools],
+                     extra_images_seconds=round(pool_seconds, 2))
+    if recipe is not None and recipe.negatives:
+        from .draw_training import fit_detector
+
+        fit_started = time.monotonic()
+        detector = fit_detector(run.model, dataset, recipe, flag_rate=args.detector_flag_rate, kind=args.detector)
+        extra.update(detector={"kind": detector.kind, "flag_rate": args.detector_flag_rate,
+                               "thresholds": detector.thresholds,
+                               "fit_seconds": round(time.monotonic() - fit_started, 2)})
     info = ModelInfo(
         name=out.stem, normalize=config.normalize, dataset=args.dataset, preset=args.preset,
         spec=spec.to_dict(),
         metrics={"test_accuracy": snap.test_accuracy, "test_loss": snap.test_loss},
         history=run.history(),
-        extra={"seed": args.seed, "augment": args.augment, "train_limit": args.train_limit,
-               "train_seconds": round(snap.elapsed, 2)},
+        extra=extra,
     )
     path = save_model(run.model, out.stem, info, out.parent)
+    from .novelty import detector_path
+
+    if detector is not None:
+        detector.save(detector_path(path))
+    else:
+        detector_path(path).unlink(missing_ok=True)
     print(json.dumps({
         "preset": args.preset,
         "dataset": args.dataset,
