@@ -52,6 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--model", required=True)
     evaluate.add_argument("--dataset", choices=DATASETS)
 
+    detector = sub.add_parser("detector", help="fit the 'not a digit' detector of a model trained with --negatives again")
+    detector.add_argument("--model", required=True)
+    detector.add_argument("--detector", choices=("msp", "energy", "mahalanobis", "logistic"), default="logistic")
+    detector.add_argument("--detector-flag-rate", type=float, default=0.002)
+
     sub.add_parser("presets", help="list the presets with their settings")
     return parser
 
@@ -61,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        return {"train": cmd_train, "evaluate": cmd_evaluate, "presets": cmd_presets}[args.command](args)
+        commands = {"train": cmd_train, "evaluate": cmd_evaluate, "presets": cmd_presets, "detector": cmd_detector}
+        return commands[args.command](args)
     except (UserError, DataError, ModelFileError, SaveError, InvalidNameError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -176,13 +182,7 @@ def cmd_train(args) -> int:
         extra.update(drawing=recipe.to_dict(), extra_images=[len(p[0]) for p in pools],
                      extra_images_seconds=round(pool_seconds, 2))
     if recipe is not None and recipe.negatives:
-        from .draw_training import fit_detector
-
-        fit_started = time.monotonic()
-        detector = fit_detector(run.model, dataset, recipe, flag_rate=args.detector_flag_rate, kind=args.detector)
-        extra.update(detector={"kind": detector.kind, "flag_rate": args.detector_flag_rate,
-                               "thresholds": detector.thresholds,
-                               "fit_seconds": round(time.monotonic() - fit_started, 2)})
+        detector, extra["detector"] = _fitted_detector(run.model, dataset, recipe, args)
     info = ModelInfo(
         name=out.stem, normalize=config.normalize, dataset=args.dataset, preset=args.preset,
         spec=spec.to_dict(),
@@ -208,6 +208,42 @@ def cmd_train(args) -> int:
         "test_loss": round(snap.test_loss, 4),
         "model_path": str(path),
     }))
+    return 0
+
+
+def _fitted_detector(model, dataset, recipe, args):
+    from .draw_training import fit_detector
+
+    started = time.monotonic()
+    detector = fit_detector(model, dataset, recipe, flag_rate=args.detector_flag_rate, kind=args.detector)
+    return detector, {"kind": detector.kind, "flag_rate": args.detector_flag_rate, "thresholds": detector.thresholds,
+                      "fit_seconds": round(time.monotonic() - started, 2)}
+
+
+def cmd_detector(args) -> int:
+    """The detector of a saved model fitted anew (another score or flag rate), from the recipe
+    its sidecar records; the sidecar says which command fitted it."""
+    from .draw_training import DrawingRecipe
+    from .novelty import detector_path
+    from .storage import load_keras_model, read_info, sidecar_path
+
+    info = read_info(args.model)
+    drawing = info.extra.get("drawing")
+    if not drawing or not drawing.get("negatives"):
+        raise UserError(f"{args.model} was not trained with --negatives: its sidecar records no drawing recipe")
+    recipe = DrawingRecipe(
+        drawn_digits=drawing["drawn_digits"], hold_out_sources=tuple(drawing["hold_out_sources"]),
+        negatives=True, negatives_per_kind=drawing["negatives_per_kind"], seed=drawing["seed"],
+    )
+    detector, info.extra["detector"] = _fitted_detector(load_keras_model(args.model), load_dataset(info.dataset),
+                                                        recipe, args)
+    info.extra["detector"]["command"] = " ".join(["python -m mnist_demo", *args.argv])
+    detector.save(detector_path(args.model))
+    side = sidecar_path(args.model)
+    tmp = side.with_name(f".{side.name}.tmp")
+    tmp.write_text(info.to_json(), encoding="utf-8")
+    os.replace(tmp, side)
+    print(json.dumps({"model_path": str(args.model), **info.extra["detector"]}))
     return 0
 
 
