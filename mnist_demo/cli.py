@@ -52,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--model", required=True)
     evaluate.add_argument("--dataset", choices=DATASETS)
 
-    detector = sub.add_parser("detector", help="fit the 'not a digit' detector of a model trained with --negatives again")
+    detector = sub.add_parser("detector", help="fit a saved model's 'not a digit' detector (anew)")
     detector.add_argument("--model", required=True)
     detector.add_argument("--detector", choices=("msp", "energy", "mahalanobis", "logistic"), default="logistic")
     detector.add_argument("--detector-flag-rate", type=float, default=0.002)
@@ -221,20 +221,22 @@ def _fitted_detector(model, dataset, recipe, args):
 
 
 def cmd_detector(args) -> int:
-    """The detector of a saved model fitted anew (another score or flag rate), from the recipe
-    its sidecar records; the sidecar says which command fitted it."""
+    """A saved model's detector fitted (anew: another score or flag rate), with the non-digits of
+    the recipe its sidecar records, else the default recipe's; the sidecar says which command fitted it."""
     from .draw_training import DrawingRecipe
     from .novelty import detector_path
-    from .storage import load_keras_model, read_info, sidecar_path
+    from .storage import check_model_file, load_keras_model, read_info, sidecar_path
 
+    check_model_file(args.model)
     info = read_info(args.model)
     drawing = info.extra.get("drawing")
-    if not drawing or not drawing.get("negatives"):
-        raise UserError(f"{args.model} was not trained with --negatives: its sidecar records no drawing recipe")
-    recipe = DrawingRecipe(
-        drawn_digits=drawing["drawn_digits"], hold_out_sources=tuple(drawing["hold_out_sources"]),
-        negatives=True, negatives_per_kind=drawing["negatives_per_kind"], seed=drawing["seed"],
-    )
+    if drawing and drawing.get("negatives"):
+        recipe = DrawingRecipe(
+            drawn_digits=drawing["drawn_digits"], hold_out_sources=tuple(drawing["hold_out_sources"]),
+            negatives=True, negatives_per_kind=drawing["negatives_per_kind"], seed=drawing["seed"],
+        )
+    else:  # a model trained without non-digits: the default recipe's non-digits and every dev source
+        recipe = DrawingRecipe(drawn_digits=False)
     detector, info.extra["detector"] = _fitted_detector(load_keras_model(args.model), load_dataset(info.dataset),
                                                         recipe, args)
     info.extra["detector"]["command"] = " ".join(["python -m mnist_demo", *args.argv])

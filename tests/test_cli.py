@@ -54,7 +54,7 @@ def test_train_then_evaluate(tmp_path):
     (("train", "--preset", "mlp-64", "--epochs", "0"), "epochs must be in"),
     (("train", "--preset", "mlp-64", "--out", "model.h5"), "--out must end in .keras"),
     (("evaluate", "--model", "nowhere/missing.keras"), "no such model file"),
-    (("detector", "--model", "nowhere/missing.keras"), "was not trained with --negatives"),
+    (("detector", "--model", "nowhere/missing.keras"), "no such model file"),
 ])
 def test_user_errors_are_one_line_without_traceback(args, message):
     out = _cli(*args)
