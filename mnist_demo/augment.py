@@ -393,3 +393,55 @@ def augmented_dataset(
     return ds.map(
         lambda batch, s: augment_batch(batch[0], batch[1], s, options), num_parallel_calls=tf.data.AUTOTUNE
     ).prefetch(tf.data.AUTOTUNE)
+
+
+# Pre-rendered canvas images (`strokes.rendered_images`) are already drawn and framed like
+# the canvas; they only get a little more shape variety, and no writing styles (those key
+# on the class, and a non-digit has none).
+DRAWN_OPTIONS = AugmentOptions(
+    slashed_zero=0.0, flagged_one=0.0, one_base=0.0, crossed_seven=0.0,
+    thicker=0.0, thinner=0.0, much_thinner=0.0, rotation=6.0, shear=0.1, aspect=0.1,
+)
+
+
+def uniform_targets(count: int, num_classes: int = 10) -> np.ndarray:
+    """The target of a non-digit: every class equally likely (outlier exposure, Hendrycks
+    et al. 2019). Cross-entropy against it is lowest when the model is unsure."""
+    return np.full((count, num_classes), 1.0 / num_classes, np.float32)
+
+
+def mixed_dataset(
+    x: np.ndarray,
+    y: np.ndarray,
+    batch_size: int,
+    extras: list[tuple[np.ndarray, np.ndarray, int]],
+    seed: int = 0,
+    options: AugmentOptions | None = None,
+):
+    """`augmented_dataset` of one-hot (x, y) with, in every batch, `count` images of each
+    extra pool (images (M, 28, 28), soft targets (M, 10), count) drawn at random from it,
+    lightly augmented (`DRAWN_OPTIONS`). The number of batches per epoch stays that of x."""
+    import tensorflow as tf
+
+    if y.ndim != 2:
+        raise ValueError("mixing in extra images needs one-hot labels (a spec with one_hot=True)")
+    base = augmented_dataset(x, y, batch_size, seed, options)
+    pools = []
+    for i, (images, targets, count) in enumerate(extras):
+        pool = tf.data.Dataset.from_tensor_slices((images, targets.astype(np.float32)))
+        pools.append(pool.shuffle(len(images), seed=seed + 101 + i, reshuffle_each_iteration=True)
+                     .repeat().batch(count, drop_remainder=True))
+    if not pools:
+        return base
+    seeds = tf.data.Dataset.random(seed=seed + 7, rerandomize_each_iteration=True).batch(2)
+
+    def joined(main, *rest):
+        *parts, s = rest
+        images = tf.concat([p[0] for p in parts], axis=0)
+        targets = tf.concat([p[1] for p in parts], axis=0)
+        drawn, _ = augment_batch(images, targets, s, DRAWN_OPTIONS)
+        return tf.concat([main[0], drawn], axis=0), tf.concat([tf.cast(main[1], tf.float32), targets], axis=0)
+
+    return tf.data.Dataset.zip(base, *pools, seeds).map(joined, num_parallel_calls=tf.data.AUTOTUNE).prefetch(
+        tf.data.AUTOTUNE
+    )

@@ -33,6 +33,17 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--augment", action="store_true", help="rotation, shear, canvas-style framing, "
                        "stroke thickness, slashed 0 / flagged 1 / crossed 7")
+    train.add_argument("--drawn-digits", action="store_true",
+                       help="mix canvas drawings of the drawn-digits dev strokes into every batch")
+    train.add_argument("--hold-out-sources", default="",
+                       help="comma-separated dev sources left out of --drawn-digits and the detector (to measure)")
+    train.add_argument("--negatives", action="store_true",
+                       help="mix generated non-digits (target: every digit equally likely) into every batch, "
+                            "and save a 'not a digit' detector next to the model")
+    train.add_argument("--detector", choices=("msp", "energy", "mahalanobis", "logistic"), default="logistic",
+                       help="the score that decides is_digit (default: %(default)s)")
+    train.add_argument("--detector-flag-rate", type=float, default=0.002,
+                       help="share of drawn training digits the detector's threshold may flag (default: %(default)s)")
     train.add_argument("--train-limit", type=int, help="train on the first N images only")
     train.add_argument("--test-limit", type=int, help="evaluate on the first N test images only")
     train.add_argument("--out", help="where to save (default: models/<preset>.keras)")
@@ -41,6 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser("evaluate", help="test loss and accuracy of a saved model")
     evaluate.add_argument("--model", required=True)
     evaluate.add_argument("--dataset", choices=DATASETS)
+
+    detector = sub.add_parser("detector", help="fit a saved model's 'not a digit' detector (anew)")
+    detector.add_argument("--model", required=True)
+    detector.add_argument("--detector", choices=("msp", "energy", "mahalanobis", "logistic"), default="logistic")
+    detector.add_argument("--detector-flag-rate", type=float, default=0.002)
 
     sub.add_parser("presets", help="list the presets with their settings")
 
@@ -58,9 +74,10 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     args = _parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        commands = {"train": cmd_train, "evaluate": cmd_evaluate, "presets": cmd_presets, "learners": cmd_learners,
-                    "runs": cmd_runs, "export": cmd_export}
+        commands = {"train": cmd_train, "evaluate": cmd_evaluate, "presets": cmd_presets, "detector": cmd_detector,
+                    "learners": cmd_learners, "runs": cmd_runs, "export": cmd_export}
         return commands[args.command](args)
     except (UserError, AppError) as e:
         print(f"error: {e}", file=sys.stderr)
@@ -129,8 +146,26 @@ def cmd_train(args) -> int:
         dataset=args.dataset, normalize=not args.no_normalize, seed=args.seed,
         train_limit=args.train_limit, test_limit=args.test_limit, augment=args.augment,
     )
-    run = TrainingRun(spec, dataset, config, queue=TrainingQueue(1)).start()
     started = time.monotonic()
+    recipe, pools, pool_seconds = None, None, 0.0
+    if args.drawn_digits or args.negatives:
+        from .draw_training import DrawingRecipe, DrawingRun, extra_pools
+
+        if not spec.one_hot:
+            raise UserError("--drawn-digits and --negatives need a preset with one-hot labels")
+        sources = tuple(s for s in args.hold_out_sources.split(",") if s)
+        recipe = DrawingRecipe(drawn_digits=args.drawn_digits, hold_out_sources=sources,
+                               negatives=args.negatives, seed=args.seed)
+        if not args.quiet:
+            print("drawing the extra training images...", file=sys.stderr, flush=True)
+        try:
+            pools = extra_pools(recipe)
+        except FileNotFoundError as e:
+            raise UserError(str(e)) from None
+        pool_seconds = time.monotonic() - started
+        run = DrawingRun(spec, dataset, config, recipe=recipe, pools=pools, queue=TrainingQueue(1)).start()
+    else:
+        run = TrainingRun(spec, dataset, config, queue=TrainingQueue(1)).start()
     try:
         while not run.join(0.25):
             if not args.quiet:
@@ -150,15 +185,29 @@ def cmd_train(args) -> int:
             )
     if snap.state != "finished":
         raise UserError(f"training did not finish: {snap.error or snap.stop_reason or snap.state}")
+    extra = {"seed": args.seed, "augment": args.augment, "train_limit": args.train_limit,
+             "train_seconds": round(snap.elapsed, 2),
+             "command": " ".join(["python -m mnist_demo", *args.argv])}
+    detector = None
+    if recipe is not None:
+        extra.update(drawing=recipe.to_dict(), extra_images=[len(p[0]) for p in pools],
+                     extra_images_seconds=round(pool_seconds, 2))
+    if recipe is not None and recipe.negatives:
+        detector, extra["detector"] = _fitted_detector(run.model, dataset, recipe, args)
     info = ModelInfo(
         name=out.stem, normalize=config.normalize, dataset=args.dataset, preset=args.preset,
         spec=spec.to_dict(),
         metrics={"test_accuracy": snap.test_accuracy, "test_loss": snap.test_loss},
         history=run.history(),
-        extra={"seed": args.seed, "augment": args.augment, "train_limit": args.train_limit,
-               "train_seconds": round(snap.elapsed, 2)},
+        extra=extra,
     )
     path = save_model(run.model, out.stem, info, out.parent)
+    from .novelty import detector_path
+
+    if detector is not None:
+        detector.save(detector_path(path))
+    else:
+        detector_path(path).unlink(missing_ok=True)
     print(json.dumps({
         "preset": args.preset,
         "dataset": args.dataset,
@@ -170,6 +219,44 @@ def cmd_train(args) -> int:
         "test_loss": round(snap.test_loss, 4),
         "model_path": str(path),
     }))
+    return 0
+
+
+def _fitted_detector(model, dataset, recipe, args):
+    from .draw_training import fit_detector
+
+    started = time.monotonic()
+    detector = fit_detector(model, dataset, recipe, flag_rate=args.detector_flag_rate, kind=args.detector)
+    return detector, {"kind": detector.kind, "flag_rate": args.detector_flag_rate, "thresholds": detector.thresholds,
+                      "fit_seconds": round(time.monotonic() - started, 2)}
+
+
+def cmd_detector(args) -> int:
+    """A saved model's detector fitted (anew: another score or flag rate), with the non-digits of
+    the recipe its sidecar records, else the default recipe's; the sidecar says which command fitted it."""
+    from .draw_training import DrawingRecipe
+    from .novelty import detector_path
+    from .storage import check_model_file, load_keras_model, read_info, sidecar_path
+
+    check_model_file(args.model)
+    info = read_info(args.model)
+    drawing = info.extra.get("drawing")
+    if drawing and drawing.get("negatives"):
+        recipe = DrawingRecipe(
+            drawn_digits=drawing["drawn_digits"], hold_out_sources=tuple(drawing["hold_out_sources"]),
+            negatives=True, negatives_per_kind=drawing["negatives_per_kind"], seed=drawing["seed"],
+        )
+    else:  # a model trained without non-digits: the default recipe's non-digits and every dev source
+        recipe = DrawingRecipe(drawn_digits=False)
+    detector, info.extra["detector"] = _fitted_detector(load_keras_model(args.model), load_dataset(info.dataset),
+                                                        recipe, args)
+    info.extra["detector"]["command"] = " ".join(["python -m mnist_demo", *args.argv])
+    detector.save(detector_path(args.model))
+    side = sidecar_path(args.model)
+    tmp = side.with_name(f".{side.name}.tmp")
+    tmp.write_text(info.to_json(), encoding="utf-8")
+    os.replace(tmp, side)
+    print(json.dumps({"model_path": str(args.model), **info.extra["detector"]}))
     return 0
 
 

@@ -318,10 +318,27 @@ class NumpyModel:
                 return
             out[i : i + chunk] = self._forward(x[i : i + chunk], ws)
 
-    def _forward(self, x: Array, ws: Workspace) -> Array:
-        for step in self._steps:
+    def _forward(self, x: Array, ws: Workspace, steps: list[Step] | None = None) -> Array:
+        for step in self._steps if steps is None else steps:
             x = step(x, ws)
         return x
+
+    def hidden_and_output(self, x: Array) -> tuple[Array, Array]:
+        """(what the last layer receives (N, F), class probabilities (N, 10)) in one pass:
+        the features a novelty detector reads beside the prediction."""
+        x = np.asarray(x, np.float32)
+        if x.shape[1:] != self.input_shape:
+            raise ValueError(f"expected input of shape (N, {self.input_shape}), got {x.shape}")
+        hidden, output = [], []
+        ws = Workspace()
+        with ONE_BLAS_THREAD:
+            for i in range(0, len(x), self.chunk):
+                h = self._forward(x[i : i + self.chunk], ws, self._steps[:-1]).reshape(len(x[i : i + self.chunk]), -1)
+                hidden.append(h.copy())  # the workspace's buffers are reused by the next chunk
+                output.append(self._forward(h, ws, self._steps[-1:]).copy())
+        if not hidden:
+            return np.zeros((0, 0), np.float32), np.zeros((0, OUTPUTS), np.float32)
+        return np.concatenate(hidden), np.concatenate(output)
 
 
 def _cores() -> int:

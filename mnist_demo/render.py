@@ -1,9 +1,16 @@
 """Drawing pen strokes the way the browser canvas does (Fabric.js free drawing).
 
 Used to synthesise realistic canvas images from pen trajectories: for the drawn-digits
-benchmark and for tests. A stroke is a polyline drawn with a round brush of diameter W
-(round caps and joins; a one-point stroke is a dot), anti-aliased by drawing at
-`supersample` times the resolution and averaging down.
+benchmark, for training the shipped model (`strokes.rendered_digit_images`) and for tests.
+A stroke is a polyline drawn with a round brush of diameter W (round caps and joins; a
+one-point stroke is a dot), anti-aliased by drawing at `supersample` times the resolution
+and averaging down.
+
+With `smooth=True` a stroke follows the path Fabric.js' PencilBrush draws through its
+points instead of the polyline: a quadratic Bezier from each point's midpoint with the
+previous one to the next midpoint, the point itself as control, then a straight end to
+the last point. Coarsely sampled strokes then come out round, as they do in the browser;
+the drawn-digits reference measurement draws polylines, the default.
 """
 
 from __future__ import annotations
@@ -33,6 +40,20 @@ def stroke_arrays(strokes: Strokes) -> list[np.ndarray]:
     return arrays
 
 
+def fabric_path(points: np.ndarray, steps: int = 4) -> np.ndarray:
+    """The polyline (M, 2) that Fabric.js' PencilBrush strokes through `points` (N, 2):
+    moveTo(p0), quadraticCurveTo(p_i, midpoint(p_i, p_i+1)) for each inner point, lineTo(last);
+    each curve flattened into `steps` segments."""
+    points = np.asarray(points, np.float64)
+    if len(points) < 3:
+        return points
+    mids = (points[:-1] + points[1:]) / 2
+    t = np.linspace(0.0, 1.0, steps + 1)[1:, None, None]
+    start, control, end = mids[None, :-1], points[None, 1:-1], mids[None, 1:]
+    curves = (1 - t) ** 2 * start + 2 * (1 - t) * t * control + t**2 * end  # (steps, curves, 2)
+    return np.concatenate([points[:1], mids[:1], curves.transpose(1, 0, 2).reshape(-1, 2), points[-1:]])
+
+
 def random_fraction(rng: np.random.Generator, low: float = 0.4, high: float = 0.8) -> float:
     """A digit size as a fraction of the canvas, as in the drawn-digits reference rendering."""
     return float(rng.uniform(low, high))
@@ -58,6 +79,7 @@ def placed_strokes(
     fraction: float = 0.6,
     offset: tuple[float, float] | None = None,
     rng: np.random.Generator | None = None,
+    smooth: bool = False,
 ) -> list[np.ndarray]:
     """The strokes in canvas pixels: scaled keeping aspect so the larger side spans
     fraction * size, the brush footprint's top-left at `offset` (x, y), else at a uniformly
@@ -71,14 +93,16 @@ def placed_strokes(
     x0 = footprint_origin(extent[0] * factor, size, stroke_width, None if offset is None else offset[0], rng)
     y0 = footprint_origin(extent[1] * factor, size, stroke_width, None if offset is None else offset[1], rng)
     origin = np.array([x0, y0]) + stroke_width / 2
-    return [(a - low) * factor + origin for a in arrays]
+    placed = [(a - low) * factor + origin for a in arrays]
+    return [fabric_path(a) for a in placed] if smooth else placed
 
 
 def coverage(placed: list[np.ndarray], size: int, stroke_width: float, supersample: int) -> np.ndarray:
     """Brush coverage in 0..1, (size, size) float32, box-filtered from a supersampled drawing.
 
     Pixel k spans [k, k+1) in canvas coordinates. Pillow puts a line's centre line on pixel
-    centres (hence the -0.5) but inscribes an ellipse in the pixels x0..x1 inclusive."""
+    centres (hence the -0.5) but inscribes an ellipse in the pixels x0..x1 inclusive. A brush
+    dot on every point makes the round caps and joins."""
     big = size * supersample
     mask = Image.new("L", (big, big), 0)
     draw = ImageDraw.Draw(mask)
@@ -106,12 +130,13 @@ def render_strokes(
     background: Color = (0, 0, 0),
     transparent: bool = False,
     supersample: int = 4,
+    smooth: bool = False,
 ) -> np.ndarray:
     """A canvas image (size, size, 4) uint8 of the strokes, each a list of [x, y] points
     (any units, y down). With transparent=True the background has alpha 0 and ink pixels
     keep the ink colour with alpha = coverage, as the browser's getImageData returns them."""
     placed = placed_strokes(
-        strokes, size=size, stroke_width=stroke_width, fraction=fraction, offset=offset, rng=rng
+        strokes, size=size, stroke_width=stroke_width, fraction=fraction, offset=offset, rng=rng, smooth=smooth
     )
     cover = coverage(placed, size, stroke_width, supersample)[..., None]
     ink_rgb = np.array(rgb(ink), np.float32)

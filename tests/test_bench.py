@@ -68,3 +68,37 @@ def test_load_summary_counts_latencies_while_training_and_outcomes():
     assert out["trainings"] == {"finished": 1, "stopped": 1}
     assert out["crashes"] == 1 and "student 1 (websocket)" in out["crash_details"][0]
     assert out["server_rss_mb_max"] == 250.0 and out["training_seconds_observed"] == 3.0
+
+
+def test_drawn_digits_reports_every_width_flags_folds_and_tables(tmp_path):
+    import shutil
+
+    from bench import drawn_digits
+    from mnist_demo.drawn import DATA_FILE, default_data_dir
+    from mnist_demo.storage import default_model_path, read_info
+
+    if not (default_data_dir() / DATA_FILE).is_file():
+        pytest.skip(f"no drawn-digits data under {default_data_dir()}")
+
+    fold = tmp_path / "fold.keras"
+    shutil.copy(default_model_path(), fold)
+    info = read_info(default_model_path())
+    info.extra = {**info.extra, "drawing": {"hold_out_sources": ["aga"]}}
+    fold.with_suffix(".json").write_text(info.to_json())
+    out = tmp_path / "drawn.json"
+    result = drawn_digits.main(["--limit", "12", "--widths", "10,28", "--negatives-scale", "0.01", "--no-mnist",
+                                "--compare", str(default_model_path()), "--folds", str(fold), "--json", str(out)])
+    assert json.loads(out.read_text())["widths"] == [10, 28]
+    for report in (result["model"], result["compare"]):
+        assert set(report["per_width"]) == {"10", "28"}
+        for row in report["per_width"].values():
+            assert row["count"] == 12 and 0 <= row["accuracy"] <= 1 and 0 <= row["flagged"] <= 1
+        assert set(report["negatives"]["pooled"]) == {"letters", "shapes", "scribbles", "crossed_digits"}
+        assert all(0 <= v <= 1 for v in report["negatives"]["pooled"].values())
+    # The fold held out "aga", the first 12 samples' source: the same model, so the same answers.
+    fold_row = result["leave_sources_out"]["per_width"]["10"]
+    assert fold_row["count"] == 12 and fold_row["accuracy"] == result["model"]["per_width"]["10"]["accuracy"]
+    assert set(result["model"]["candidates"]) >= {"msp", result["model"]["detector"]}
+    tables = drawn_digits.format_tables(result)
+    assert "| 10 px |" in tables and "| 28 px |" in tables and "| letters |" in tables
+    assert result["latency"]["predict_canvas_p50_ms"] > 0

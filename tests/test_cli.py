@@ -38,6 +38,9 @@ def test_train_then_evaluate(tmp_path):
     assert out_path.exists() and out_path.with_suffix(".json").exists()
     side = json.loads(out_path.with_suffix(".json").read_text())
     assert side["preset"] == "mlp-64" and side["normalize"] is True and len(side["history"]["loss"]) == 1
+    assert side["extra"]["command"] == f"python -m mnist_demo train --preset mlp-64 --epochs 1 --train-limit 5000 " \
+        f"--test-limit 1000 --out {out_path} --seed 1"
+    assert not out_path.with_name("cli-model.detector.npz").exists()
 
     ev = _cli("evaluate", "--model", str(out_path))
     assert ev.returncode == 0, ev.stderr
@@ -51,6 +54,7 @@ def test_train_then_evaluate(tmp_path):
     (("train", "--preset", "mlp-64", "--epochs", "0"), "epochs must be in"),
     (("train", "--preset", "mlp-64", "--out", "model.h5"), "--out must end in .keras"),
     (("evaluate", "--model", "nowhere/missing.keras"), "no such model file"),
+    (("detector", "--model", "nowhere/missing.keras"), "no such model file"),
 ])
 def test_user_errors_are_one_line_without_traceback(args, message):
     out = _cli(*args)

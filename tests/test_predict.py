@@ -86,3 +86,54 @@ def test_predict_images_reports_progress_after_each_batch(default_predictor, mni
                                              on_progress=lambda done, total: calls.append((done, total)))
     assert calls == [(1000, 2500), (2000, 2500), (2500, 2500)]
     np.testing.assert_allclose(probs, default_predictor.predict_images(mnist.x_test[:2500]), rtol=1e-5, atol=1e-7)
+
+
+def _canvas(strokes, seed=0):
+    from mnist_demo.render import render_strokes
+
+    return render_strokes(strokes, fraction=0.6, rng=np.random.default_rng(seed))
+
+
+def test_shipped_model_has_its_detector_and_runs_in_numpy(default_predictor):
+    assert default_predictor.backend == "numpy"
+    assert default_predictor.detector_problem is None
+    assert default_predictor.detector_kind == default_predictor.info.extra["detector"]["kind"]
+
+
+def test_a_scribble_is_not_a_digit_and_a_clear_seven_is(default_predictor):
+    from harness.drawing import SEVEN
+    from mnist_demo.negatives import scribble, shape
+
+    seven = default_predictor.predict_canvas(_canvas(SEVEN))
+    assert seven.digit == 7 and seven.is_digit is True
+    for strokes in (scribble(np.random.default_rng(5), turns=14), shape("star", np.random.default_rng(0))):
+        prediction = default_predictor.predict_canvas(_canvas(strokes))
+        assert prediction.is_digit is False
+        assert prediction.digit in range(10)  # the forced answer is still there
+
+
+def test_a_model_without_detector_data_answers_by_the_generic_rule(trained, mnist):
+    from mnist_demo.novelty import generic_is_digit
+
+    predictor = Predictor.load(trained[1])
+    assert predictor.detector_kind == "generic"
+    probabilities, is_digit = predictor.predict_with_verdicts(mnist.x_test[:50])
+    np.testing.assert_array_equal(is_digit, generic_is_digit(probabilities))
+    big = np.kron(mnist.x_test[0], np.ones((10, 10), np.uint8))
+    prediction = predictor.predict_canvas(np.dstack([big, big, big, np.full_like(big, 255)]))
+    assert prediction.is_digit == bool(generic_is_digit(prediction.probabilities[None])[0])
+
+
+def test_a_detector_saved_for_another_model_is_not_used(trained):
+    import shutil
+
+    from mnist_demo.novelty import detector_path
+
+    path = trained[1]
+    shutil.copy(detector_path(default_model_path()), detector_path(path))
+    try:
+        predictor = Predictor.load(path)
+    finally:
+        detector_path(path).unlink()
+    assert predictor.detector_kind == "generic"
+    assert "another model" in predictor.detector_problem

@@ -143,3 +143,26 @@ def test_colours_and_transparency():
 def test_no_points_raises():
     with pytest.raises(ValueError, match="no points"):
         render_strokes([[]])
+
+
+def test_fabric_path_runs_from_the_first_point_through_midpoints_to_the_last():
+    from mnist_demo.render import fabric_path
+
+    points = np.array([[0, 0], [100, 0], [100, 100], [0, 100]], float)
+    path = fabric_path(points, steps=4)
+    assert np.array_equal(path[0], points[0]) and np.array_equal(path[-1], points[-1])
+    for midpoint in (points[:-1] + points[1:]) / 2:
+        assert np.min(np.linalg.norm(path - midpoint, axis=1)) < 1e-9
+    # The corners are cut: the path never reaches the inner points themselves.
+    assert np.min(np.linalg.norm(path - points[1], axis=1)) > 10
+    assert np.array_equal(fabric_path(points[:2]), points[:2])
+
+
+def test_smooth_rendering_rounds_a_coarse_corner_and_keeps_the_footprint():
+    corner = [[[0, 0], [100, 0], [100, 100]]]
+    sharp = render_strokes(corner, fraction=0.6, offset=(40, 40))
+    round_ = render_strokes(corner, fraction=0.6, offset=(40, 40), smooth=True)
+    corner_pixel = (40 + STROKE_WIDTH // 2, 40 + round(0.6 * CANVAS_SIZE) + STROKE_WIDTH // 2)
+    assert sharp[corner_pixel[0], corner_pixel[1], 0] == 255
+    assert round_[corner_pixel[0], corner_pixel[1], 0] == 0
+    assert ink_box(round_)[0] >= 40 and ink_box(round_)[3] <= ink_box(sharp)[3]
