@@ -175,6 +175,7 @@ def max_pool(x: Array, pool: tuple[int, int], strides: tuple[int, int], workspac
 
 
 Step = Callable[[Array, Workspace], Array]
+Layer = tuple[str, dict, list[Array]]  # a layer of the file: Keras class, config, weights
 
 
 class Conv:
@@ -272,14 +273,18 @@ def _dtype_name(config: dict) -> str:
 
 
 class NumpyModel:
-    """A chain of numpy steps equal, up to float rounding, to the Keras model it was read from."""
+    """A chain of numpy steps equal, up to float rounding, to the Keras model it was read from.
+
+    `layers` keeps the file's layers as read, (Keras class, config, weights), for `numpy_trace`,
+    which runs them one by one to show and differentiate what the fused steps never store."""
 
     def __init__(self, name: str, input_shape: tuple[int, ...], layer_names: list[str], steps: list[Step],
-                 chunk: int = 1):
+                 chunk: int = 1, layers: tuple[Layer, ...] = ()):
         self.name = name
         self.input_shape = input_shape
         self.layer_names = layer_names
         self.chunk = chunk
+        self.layers = layers
         self._steps = steps
 
     def __call__(self, x: Array) -> Array:
@@ -426,7 +431,7 @@ def _build(config: dict, weights: bytes) -> NumpyModel:
     if input_shape not in ((28, 28), (28, 28, 1), (784,)):
         raise Unsupported(f"input shape {input_shape}")
     names = [spec["name"] for spec in specs[1:]]
-    model = NumpyModel(body.get("name", "model"), input_shape, names, _steps(layers))
+    model = NumpyModel(body.get("name", "model"), input_shape, names, _steps(layers), layers=tuple(layers))
     ws = Workspace()
     out = model._forward(np.zeros((1, *input_shape), np.float32), ws)
     if out.shape != (1, OUTPUTS):
@@ -452,8 +457,6 @@ def _check_chain(body: dict, specs: list[dict]) -> None:
         if not history or history[0] != previous:
             raise Unsupported(f"layer {spec['name']!r} is not fed by {previous!r}")
 
-
-Layer = tuple[str, dict, list[Array]]
 
 
 def _steps(layers: list[Layer]) -> list[Step]:
