@@ -58,6 +58,17 @@ def _parser() -> argparse.ArgumentParser:
     detector.add_argument("--detector", choices=("msp", "energy", "mahalanobis", "logistic"), default="logistic")
     detector.add_argument("--detector-flag-rate", type=float, default=0.002)
 
+    explain = sub.add_parser("explain", help="what a model makes of one drawing: every layer, the saliency, "
+                             "the nearest training images (explain.json, input.npy, saliency.npy, PNG pictures)")
+    explain.add_argument("--model", required=True, help="a .keras file")
+    explain.add_argument("--image", required=True, help="a picture of a digit (PNG...), preprocessed as the canvas is")
+    explain.add_argument("--out", required=True, help="the folder to write into")
+    explain.add_argument("--cache", help="where the training-set index is kept (default: the state folder's cache/)")
+    explain.add_argument("--train-limit", type=int, help="find neighbours among a fixed random N training images")
+    explain.add_argument("--no-neighbours", action="store_true", help="skip the nearest training images")
+    explain.add_argument("--steps", type=int, default=32, help="integrated-gradient steps (default: %(default)s)")
+    explain.add_argument("--quiet", action="store_true", help="no progress")
+
     sub.add_parser("presets", help="list the presets with their settings")
 
     sub.add_parser("learners", help="the learners whose workspaces the state folder holds, one JSON line each")
@@ -77,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     args.argv = list(sys.argv[1:] if argv is None else argv)
     try:
         commands = {"train": cmd_train, "evaluate": cmd_evaluate, "presets": cmd_presets, "detector": cmd_detector,
-                    "learners": cmd_learners, "runs": cmd_runs, "export": cmd_export}
+                    "learners": cmd_learners, "runs": cmd_runs, "export": cmd_export, "explain": cmd_explain}
         return commands[args.command](args)
     except (UserError, AppError) as e:
         print(f"error: {e}", file=sys.stderr)
@@ -341,4 +352,91 @@ def cmd_export(args) -> int:
     if source.with_suffix(".json").exists():
         shutil.copyfile(source.with_suffix(".json"), out.with_suffix(".json"))
     print(json.dumps({"model_path": str(out)}))
+    return 0
+
+
+def _read_picture(path: Path):
+    import numpy as np
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as picture:
+            return np.asarray(picture.convert("RGBA"), np.uint8)
+    except FileNotFoundError:
+        raise UserError(f"no such image {path}") from None
+    except (UnidentifiedImageError, OSError) as e:
+        raise UserError(f"{path} is not a picture: {e}") from None
+
+
+def _write_png(path: Path, pixels) -> None:
+    from PIL import Image
+
+    Image.fromarray(pixels).save(path)
+
+
+def cmd_explain(args) -> int:
+    """explain.json, input.npy and saliency.npy, and the pictures as PNG, into --out."""
+    import numpy as np
+
+    from . import explain, neighbours
+    from .canvas import drawing_problem, ink_bbox, ink_intensity, preprocess_canvas
+    from .images import digit_image
+    from .predict import Predictor
+
+    def say(text: str, end: str = "\n") -> None:
+        if not args.quiet:
+            print(text, end=end, file=sys.stderr, flush=True)
+
+    if args.steps < 1:
+        raise UserError("--steps must be at least 1")
+    rgba = _read_picture(Path(args.image))
+    steps = preprocess_canvas(rgba)
+    if steps is None:
+        ink = ink_intensity(rgba)
+        raise UserError(f"{args.image} holds no drawing ({drawing_problem(ink, ink_bbox(ink))})")
+    predictor = Predictor.load(args.model)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    index = None
+    if not args.no_neighbours:
+        cache = Path(args.cache) if args.cache else neighbours.default_cache_dir()
+        index = neighbours.remembered_index(predictor, cache, args.train_limit)
+        if index is None:
+            say("computing the training set's features (once per model)...")
+            index = neighbours.cached_index(predictor, cache, args.train_limit,
+                                            on_progress=lambda done, total: say(f"\r{done}/{total}", end=""))
+            say("")
+    say(f"explaining with the {predictor.backend} backend...")
+    found = explain.explain(predictor, steps.image, index, steps=args.steps)
+    view, answer = found.view, found.saliencies[0]
+    data = {"model": str(args.model), "image": str(args.image), "backend": predictor.backend, **found.to_dict()}
+    if found.neighbours is not None:
+        data["neighbours"], data["far"] = data["neighbours"]["items"], found.neighbours.to_dict()
+    (out / "explain.json").write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    np.save(out / "input.npy", steps.image)
+    np.save(out / "saliency.npy", answer.map)
+    big = 8
+    _write_png(out / "input.png", digit_image(steps.image, big))
+    for s in found.saliencies:
+        name = "saliency" if s is answer else f"saliency_{s.digit}"
+        _write_png(out / f"{name}.png", explain.picture_grid(explain.heat_rgb(s.map)[None], scale=big))
+        _write_png(out / f"{name}_on_input.png", explain.picture_grid(explain.over_image(steps.image, s.map)[None],
+                                                                      scale=big))
+    _write_png(out / "saliency_on_canvas.png", explain.over_image(
+        steps.ink, explain.on_canvas(answer.map, steps)))
+    for layer in view.feature_maps():
+        order = layer.strongest_first()[:16]
+        maps = explain.grey_pictures(layer.output.transpose(2, 0, 1)[order])
+        _write_png(out / f"maps_{layer.name}.png", explain.picture_grid(maps, 8, max(1, 112 // layer.shape[0])))
+    weights = explain.first_layer_weights(predictor)
+    if weights is not None:
+        pictures = explain.grey_pictures(weights.pictures[:16 if weights.kind == "dense" else 64], signed=True)
+        _write_png(out / "first_layer.png", explain.picture_grid(pictures, 8, 4 if weights.kind == "dense" else 16))
+    if found.neighbours is not None:
+        from .data import load_dataset
+
+        train = load_dataset(predictor.info.dataset).x_train
+        _write_png(out / "neighbours.png", explain.picture_grid(train[found.neighbours.indices], 8, 4))
+    print(json.dumps({"out": str(out), "digit": view.digit, "margin": round(view.margin, 4),
+                      "far": None if found.neighbours is None else found.neighbours.far}))
     return 0
