@@ -23,6 +23,7 @@ from pathlib import Path
 
 from .data import Dataset, one_hot
 from .models import ModelSpec, build_model, compile_model
+from .weight_pictures import thinned, weights_callback
 
 QUEUED, RUNNING, STOPPING, STOPPED, FINISHED, FAILED, INTERRUPTED = (
     "queued", "running", "stopping", "stopped", "finished", "failed", "interrupted",
@@ -31,6 +32,8 @@ DONE_STATES = (STOPPED, FINISHED, FAILED, INTERRUPTED)  # interrupted: its serve
 SMOOTHING = 0.9
 MAX_TRAININGS_ENV = "MNIST_DEMO_MAX_TRAININGS"
 TRAINING_NICE_ENV = "MNIST_DEMO_TRAINING_NICE"
+KEPT_WEIGHT_SNAPSHOTS = 8
+WEIGHT_SNAPSHOTS_PER_EPOCH = 4
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class Snapshot:
     test_accuracy: float | None = None
     error: str | None = None
     stop_reason: str | None = None
+    weights: tuple[dict, ...] = ()  # first-layer weight pictures (weight_pictures.WeightPictures.to_dict)
 
     @property
     def done(self) -> bool:
@@ -101,6 +105,7 @@ class Snapshot:
         for name in ("batch_x", "batch_loss", "batch_accuracy"):
             values[name] = tuple(values.get(name, ()))
         values["epochs"] = tuple(EpochResult(**e) for e in values.get("epochs", ()))
+        values["weights"] = tuple(values.get("weights", ()))
         return cls(**{**values, **changes})
 
 
@@ -115,6 +120,7 @@ class ProgressRecord:
         self._batch_loss: list[float] = list(earlier.batch_loss) if earlier else []
         self._batch_acc: list[float] = list(earlier.batch_accuracy) if earlier else []
         self._epochs: list[EpochResult] = list(earlier.epochs) if earlier else []
+        self._weights: list[dict] = list(earlier.weights) if earlier else []
 
     def snapshot(self) -> Snapshot:
         with self._lock:
@@ -124,7 +130,14 @@ class ProgressRecord:
                 batch_loss=tuple(self._batch_loss),
                 batch_accuracy=tuple(self._batch_acc),
                 epochs=tuple(self._epochs),
+                weights=tuple(self._weights),
             )
+
+    def add_weights(self, pictures: dict) -> None:
+        """One snapshot of the first layer's weights; the first, the latest and evenly spaced
+        ones between are kept, at most KEPT_WEIGHT_SNAPSHOTS."""
+        with self._lock:
+            self._weights = thinned([*self._weights, pictures], KEPT_WEIGHT_SNAPSHOTS)
 
     def update(self, **changes) -> None:
         with self._lock:
@@ -416,11 +429,14 @@ class TrainingRun:
                 compile_model(self.model, spec, steps_total)
         train_data = self._training_input(x_train, y_train)
         callback = _progress_callback(self, (x_test, y_test) if cfg.validate else None)
+        every = max(1, self.record.snapshot().batches_per_epoch // WEIGHT_SNAPSHOTS_PER_EPOCH)
+        pictures = weights_callback(lambda p: self.record.add_weights(p.to_dict()), every,
+                                    initial_epoch=self.initial_epoch)
         fit_kwargs = dict(
             epochs=self.initial_epoch + self.epochs_to_train,
             initial_epoch=self.initial_epoch,
             verbose=0,
-            callbacks=[callback],
+            callbacks=[callback, pictures],
         )
         if isinstance(train_data, tuple):
             self.model.fit(*train_data, batch_size=spec.batch_size, shuffle=True, **fit_kwargs)
