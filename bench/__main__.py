@@ -24,6 +24,7 @@ from .common import RESULTS_DIR, failed, machine, markdown_table, write_results
 FIGURES = {
     "predict_latency": "p50 <= 10 ms, >= 7x faster",
     "numpy_batch": "numpy <= Keras",
+    "explain_latency": "inside view p50 <= 300 ms; neighbour query p50 <= 50 ms",
     "browser_latency": "p50 <= 300 ms",
     "cold_start": "Home <= 2 s; Draw with a prediction <= 6 s",
     "memory": "<= 1.5 GB; < 30 MB per extra session",
