@@ -8,7 +8,7 @@ import streamlit as st
 from mnist_demo import i18n
 from mnist_demo.datasets import DATASETS, PROPER_NAMES
 from mnist_demo.ui import fixes
-from mnist_demo.ui.text import t
+from mnist_demo.ui.text import duration, t
 from mnist_demo.ui.workspace import link, remembered, rename
 
 fixes.check()
@@ -67,7 +67,11 @@ def training_status():
         return
     snap = entry.snapshot()
     if snap.state == "queued":
-        st.caption(t("frame.queued", label=entry.label, place=snap.queue_position or 1))
+        st.caption(t("frame.queued", label=entry.label, place=snap.queue_position or 1,
+                     wait=duration(entry.wait_seconds())))
+    elif snap.evaluating:
+        st.caption(t("frame.testing", label=entry.label))
+        st.progress(snap.evaluated)
     else:
         st.caption(t("frame.training", label=entry.label, epoch=min(snap.epochs_done + 1, snap.epochs_total),
                      epochs=snap.epochs_total))
