@@ -282,5 +282,6 @@ class Runs:
         for run_id, run in live:
             run.join(max(0.0, deadline - time.monotonic()))
             with contextlib.suppress(Exception):
-                snap = run.snapshot()
-                self.store.update_run(run_id, state=INTERRUPTED, progress=stored_progress(snap))
+                progress = stored_progress(run.snapshot())
+                progress["evaluating"] = False  # nobody will test it: it has no kept model
+                self.store.update_run(run_id, state=INTERRUPTED, progress=progress)
