@@ -49,12 +49,13 @@ with remembered("lang", "dataset", valid={"lang": i18n.LANGUAGE_NAMES, "dataset"
         st.caption(t("frame.link"))
         st.code(link(), language=None, wrap_lines=True)
 
+from mnist_demo.ui.guard import fragment, guarded  # noqa: E402
 from mnist_demo.ui.runs import Poll, active_run, touch_runs  # noqa: E402
 
 status_poll = Poll("status_polling", 1.0)
 
 
-@st.fragment(run_every=status_poll.every(active_run() is not None))
+@fragment(run_every=status_poll.every(active_run() is not None))
 def training_status():
     """Every page shows the learner's training, and keeps its place in the queue while a tab is open.
 
@@ -81,4 +82,5 @@ def training_status():
 with st.sidebar:
     training_status()
 
-navigation.run()
+with guarded():
+    navigation.run()

@@ -5,6 +5,7 @@ from mnist_demo.charts import history_figure, overlay_figure
 from mnist_demo.choices import EPOCHS, TRAIN_IMAGES_STEP
 from mnist_demo.experiments import normalization_findings, normalization_story
 from mnist_demo.ui.fixes import require_app_frame
+from mnist_demo.ui.guard import fragment
 from mnist_demo.ui.resources import chosen_dataset, try_dataset
 from mnist_demo.ui.runs import Poll, comparable_histories, latest_experiment, start_normalization_experiment
 from mnist_demo.ui.text import duration, t
@@ -44,7 +45,7 @@ running = experiment is not None and not all(e.snapshot().settled for e in exper
 experiment_poll = Poll("exp_polling", 0.5)
 
 
-@st.fragment(run_every=experiment_poll.every(running))
+@fragment(run_every=experiment_poll.every(running))
 def experiment_progress():
     if experiment is None:
         return

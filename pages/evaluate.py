@@ -3,6 +3,7 @@ import streamlit as st
 from mnist_demo.charts import confusion_figure, per_class_figure
 from mnist_demo.images import digit_gallery_html, digit_image
 from mnist_demo.ui.fixes import require_app_frame
+from mnist_demo.ui.guard import fragment
 from mnist_demo.ui.model_choice import evaluation_job, model_picker
 from mnist_demo.ui.resources import chosen_dataset, try_dataset
 from mnist_demo.ui.text import class_names, t
@@ -27,7 +28,7 @@ if predictor.info.dataset != dataset_name:
 job = evaluation_job(predictor, dataset_name)
 
 
-@st.fragment(run_every=0.5)
+@fragment(run_every=0.5)
 def evaluation_progress():
     """While the test set is being predicted: how far it got, and the accuracy on what is done."""
     partial = job.partial()

@@ -16,6 +16,7 @@ from mnist_demo.choices import (
 from mnist_demo.codegen import keras_code
 from mnist_demo.experiments import batch_norm_lag
 from mnist_demo.ui.fixes import require_app_frame
+from mnist_demo.ui.guard import fragment
 from mnist_demo.ui.model_choice import load_uploaded_model
 from mnist_demo.ui.resources import chosen_dataset, try_dataset
 from mnist_demo.ui.runs import Poll, active_run, continue_run, latest_run, save_run, start_training, stop_run
@@ -132,7 +133,7 @@ chart_labels = {k: t(f"common.chart.{k}") for k in ("loss", "accuracy", "epoch",
 progress_poll = Poll("polling", 0.5)
 
 
-@st.fragment(run_every=progress_poll.every(running is not None))
+@fragment(run_every=progress_poll.every(running is not None))
 def live_progress():
     entry = latest_run()
     if entry is None:

@@ -185,3 +185,20 @@ def test_settings_survive_a_visit_to_another_page():
     at.switch_page("pages/draw.py").run()
     at.switch_page("pages/train.py").run()
     assert at.radio(key="kind").value == "cnn" and at.slider(key="epochs").value == 5
+
+
+@requires_mnist
+def test_a_run_stopped_while_it_waits_in_the_queue_says_so_without_a_traceback():
+    ahead = app("pages/train.py")
+    start_training(ahead, "mlp-512x2", epochs=30)  # holds the server's one training slot
+    wait_for(ahead, lambda a: "· training" in texts(a), 90)
+    waiting = app("pages/train.py")
+    start_training(waiting, "mlp-64", epochs=1)
+    assert "· waiting in the queue" in texts(waiting) and "place 1 in the queue, starting in about" in texts(waiting)
+    assert not waiting.get("plotly_chart")  # no empty axes while it waits
+    waiting.button(key="train_stop").click().run()
+    wait_for(waiting, lambda a: "· stopped" in texts(a), 30)
+    assert not waiting.exception and not waiting.error
+    assert "Test accuracy" not in [m.label for m in waiting.metric]  # nothing was trained, nothing tested
+    ahead.button(key="train_stop").click().run()
+    wait_for(ahead, lambda a: "Stopped early" in texts(a), 60)

@@ -24,6 +24,10 @@ CATALOG: dict[str, str] = {
         "Your link: open it on any device to come back to your runs and models. Keep it to yourself: whoever has it "
         "can act as you."
     ),
+    "frame.unexpected": (
+        "Something went wrong on the server, and it was not your doing. Reload the page to go on; if it happens again, "
+        "tell your teacher this code: {id}."
+    ),
 
     # common
     "common.dataset.mnist": "MNIST digits",
