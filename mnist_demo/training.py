@@ -101,7 +101,7 @@ class Snapshot:
     def to_dict(self) -> dict:
         """Plain data (for the store): the curves as lists, the epochs as dicts."""
         out = asdict(self)
-        for name in ("batch_x", "batch_loss", "batch_accuracy", "epochs"):
+        for name in ("batch_x", "batch_loss", "batch_accuracy", "epochs", "weights"):
             out[name] = list(out[name])
         return out
 
