@@ -25,6 +25,7 @@ REARRANGING_KINDS = ("Rescaling", "Reshape", "Flatten", *DROPOUT_KINDS)
 # the activation's output is (what the numpy path fuses into one step).
 FINISHED_BY = ("BatchNormalization", "Activation")
 RED, BLUE = (230, 40, 40), (40, 100, 235)
+UNSURE_MARGIN = 0.5  # below it, the answer is shown beside the runner-up
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,10 @@ class InsideView:
         """The answer's probability minus the runner-up's: near 0, the model hesitated between them."""
         return float(self.probabilities[self.digit] - self.probabilities[self.runner_up])
 
+    @property
+    def unsure(self) -> bool:
+        return self.margin < UNSURE_MARGIN
+
     def layer(self, name: str) -> LayerView:
         for layer in self.layers:
             if layer.name == name:
@@ -95,6 +100,17 @@ class InsideView:
     def dense_layers(self) -> tuple[LayerView, ...]:
         """The hidden dense layers (the last layer, the probabilities, is not one)."""
         return tuple(layer for layer in self.layers[:-1] if layer.kind == "Dense")
+
+    def finished(self, name: str) -> LayerView:
+        """The layer `name`'s output after the batch norm and activation that follow it (what a
+        convolution without batch norm gives at once): where a filter of `name` fires."""
+        at = next(i for i, layer in enumerate(self.layers) if layer.name == name)
+        found = self.layers[at]
+        for layer in self.layers[at + 1 :]:
+            if layer.kind not in (*FINISHED_BY, *DROPOUT_KINDS):
+                break
+            found = layer if layer.kind in FINISHED_BY else found
+        return found
 
     def penultimate(self) -> LayerView:
         """The layer whose output the last layer reads: the space the neighbours are found in."""
@@ -219,6 +235,17 @@ def grey_pictures(values: Array, signed: bool = False) -> Array:
         return np.clip(np.rint(128 + values * (127 / m)), 0, 255).astype(np.uint8)
     m = float(values.max()) if values.size and values.max() > 0 else 1.0
     return np.clip(np.rint(values * (255 / m)), 0, 255).astype(np.uint8)
+
+
+def units_picture(values: Array, columns: int = 32, scale: int = 10) -> Array:
+    """A dense layer's activations (units,) as a heat strip: one cell per unit, in order, `columns`
+    to a row, white at zero, red the strongest (blue below zero), one scale for all."""
+    values = np.asarray(values, np.float32)
+    rows = -(-len(values) // columns)
+    padded = np.zeros(rows * columns, np.float32)
+    padded[: len(values)] = values
+    cells = heat_rgb(padded, float(np.abs(values).max()) if values.size else None).reshape(rows * columns, 1, 1, 3)
+    return picture_grid(cells[: len(values)], columns, scale)
 
 
 def picture_grid(pictures: Array, columns: int = 8, scale: int = 1, gap: int = 1, background: int = 255) -> Array:

@@ -44,6 +44,8 @@ CALIBRATION_IMAGES = 1000
 EMBED_BATCH = 500
 FORMAT_VERSION = 1
 KEPT_IN_MEMORY = 4  # indexes; the shipped model's is 15 MB
+APP_IMAGES_ENV = "MNIST_DEMO_NEIGHBOUR_IMAGES"
+APP_IMAGES = 10_000  # training images a page's index holds: every learner's run gets one, built on 2 cores
 Progress = Callable[[int, int], None]
 
 
@@ -239,6 +241,21 @@ def build_index(predictor, dataset=None, limit: int | None = None, on_progress: 
     return index
 
 
+def app_limit() -> int | None:
+    """How many training images the app's indexes hold: APP_IMAGES, or MNIST_DEMO_NEIGHBOUR_IMAGES
+    (0 or "all": the whole training set)."""
+    raw = os.environ.get(APP_IMAGES_ENV, "").strip().lower()
+    if not raw:
+        return APP_IMAGES
+    if raw == "all":
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{APP_IMAGES_ENV} must be a whole number or 'all', not {raw!r}") from None
+    return value if value > 0 else None
+
+
 def default_cache_dir() -> Path:
     """The state folder's cache/ (`MNIST_DEMO_STATE_DIR`)."""
     from .workspace import state_dir
@@ -297,14 +314,15 @@ def remembered_index(predictor, cache_dir: str | os.PathLike | None = None,
 
 
 def cached_index(predictor, cache_dir: str | os.PathLike | None = None, limit: int | None = None,
-                 on_progress: Progress | None = None,
-                 should_stop: Callable[[], bool] | None = None) -> NeighbourIndex:
-    """The predictor's index: from memory, else from the cache folder, else built (and saved there)."""
+                 on_progress: Progress | None = None, should_stop: Callable[[], bool] | None = None,
+                 dataset=None) -> NeighbourIndex:
+    """The predictor's index: from memory, else from the cache folder, else built (and saved there)
+    from `dataset` (default: the predictor's own data set, loaded)."""
     found = remembered_index(predictor, cache_dir, limit)
     if found is not None:
         return found
     key = _key(predictor, limit)
-    index = build_index(predictor, limit=limit, on_progress=on_progress, should_stop=should_stop)
+    index = build_index(predictor, dataset, limit, on_progress, should_stop)
     if cache_dir is not None:
         index.save(index_path(cache_dir, *key))
     return _remember(key, index)
@@ -313,8 +331,8 @@ def cached_index(predictor, cache_dir: str | os.PathLike | None = None, limit: i
 class IndexBuild:
     """`cached_index` in a daemon thread: read `fraction`, `ready`, `index`, `error` from any thread."""
 
-    def __init__(self, predictor, cache_dir: str | os.PathLike | None, limit: int | None = None):
-        self.predictor, self.cache_dir, self.limit = predictor, cache_dir, limit
+    def __init__(self, predictor, cache_dir: str | os.PathLike | None, limit: int | None = None, dataset=None):
+        self.predictor, self.cache_dir, self.limit, self.dataset = predictor, cache_dir, limit, dataset
         self.fraction = 0.0
         self.index: NeighbourIndex | None = None
         self.error: str | None = None
@@ -331,7 +349,8 @@ class IndexBuild:
 
     def _main(self) -> None:
         try:
-            self.index = cached_index(self.predictor, self.cache_dir, self.limit, self._progress, self._stop.is_set)
+            self.index = cached_index(self.predictor, self.cache_dir, self.limit, self._progress, self._stop.is_set,
+                                      self.dataset)
             self.fraction = 1.0
         except Exception as e:  # reported through `error`: the page shows it
             self.error = f"{type(e).__name__}: {e}"
@@ -358,14 +377,15 @@ _builds: dict[tuple, IndexBuild] = {}
 _builds_lock = threading.Lock()
 
 
-def index_build(predictor, cache_dir: str | os.PathLike | None = None, limit: int | None = None) -> IndexBuild:
+def index_build(predictor, cache_dir: str | os.PathLike | None = None, limit: int | None = None,
+                dataset=None) -> IndexBuild:
     """The build of the predictor's index, one per model and subset for the whole process:
     finished at once when the index is in memory or on disk, else started in the background."""
     key = _key(predictor, limit)
     with _builds_lock:
         build = _builds.get(key)
         if build is None or (build.done and not build.ready):  # none yet, or the last one failed
-            build = _builds[key] = IndexBuild(predictor, cache_dir, limit)
+            build = _builds[key] = IndexBuild(predictor, cache_dir, limit, dataset)
             found = remembered_index(predictor, cache_dir, limit)
             if found is not None:
                 build.index, build.fraction = found, 1.0

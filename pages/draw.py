@@ -12,6 +12,7 @@ from mnist_demo.canvas import (
 from mnist_demo.charts import probability_figure
 from mnist_demo.images import digit_image, squared
 from mnist_demo.ui.fixes import require_app_frame
+from mnist_demo.ui.inside_view import inside_section
 from mnist_demo.ui.model_choice import model_picker
 from mnist_demo.ui.resources import chosen_dataset
 from mnist_demo.ui.text import class_names, explain, t
@@ -104,3 +105,5 @@ if prediction is not None:
     ]
     for col, (image, caption) in zip(cols, images, strict=True):
         col.image(squared(image), caption=caption, width="stretch", clamp=True)
+
+    inside_section(predictor, prediction, names)

@@ -244,6 +244,60 @@ CATALOG: dict[str, str] = {
     "draw.step_scaled": "Long side 20 px",
     "draw.step_centered": "Centred in 28x28",
     "draw.step_model_input": "Model input ({scale})",
+    "draw.inside.title": "Inside the model: what each layer made of this drawing, and why it answered that",
+    "draw.inside.margin": (
+        "The model answered **{answer}** ({p}); its runner-up is **{runner}** ({q}). "
+        "The margin between them is **{margin}**: near 0, it hesitated between the two."
+    ),
+    "draw.inside.saliency": "Which pixels pushed the answer",
+    "draw.inside.saliency_help": (
+        "Integrated gradients: each pixel's share of the answer's score, added up along the way from a black "
+        "image to this drawing. Red pushed towards the answer, blue against it. Raw gradients are not used: "
+        "for a small network they are noisy and miss strokes the model is already sure of."
+    ),
+    "draw.inside.saliency_answer": "What makes it a {answer}",
+    "draw.inside.saliency_canvas": "The same, on your drawing",
+    "draw.inside.saliency_other": "What makes it look like a {other}",
+    "draw.inside.unsure": (
+        "The model is unsure between {answer} and {other}: compare the two maps to see which strokes speak for each."
+    ),
+    "draw.inside.layers": "Layer by layer",
+    "draw.inside.layers_help": (
+        "Each convolution's feature maps (after its activation), strongest first; each dense layer's units "
+        "as a strip, white for silent and red for firing; then the softmax."
+    ),
+    "draw.inside.maps": "{layer} · {shape} · the {shown} strongest of {channels} maps",
+    "draw.inside.units": "{layer} · {units} units, {firing} firing",
+    "draw.inside.softmax": "Softmax: {top}",
+    "draw.inside.unit_title_conv": "What a first-layer filter looks for",
+    "draw.inside.unit_title_dense": "What a first-layer unit looks for",
+    "draw.inside.unit_pick_conv": "Filter",
+    "draw.inside.unit_pick_dense": "Unit",
+    "draw.inside.unit_conv": "Filter {n}",
+    "draw.inside.unit_dense": "Unit {n}",
+    "draw.inside.unit_help": "It starts at the one that fires most on this drawing.",
+    "draw.inside.kernel": "Filter {n}'s kernel (light: positive weights, dark: negative)",
+    "draw.inside.weights": "Unit {n}'s 784 weights as a picture (light: positive, dark: negative)",
+    "draw.inside.fires": "Where {n} fires on this drawing (strength {value})",
+    "draw.inside.neighbours": "The nearest training images, as the model sees them",
+    "draw.inside.neighbours_help": (
+        "Nearest in the layer before the answer (cosine distance, 0 = the same direction), among {n} training images."
+    ),
+    "draw.inside.neighbour": "{label} · {distance}",
+    "draw.inside.no_neighbours": "This model's training images are not available, so there are no neighbours to show.",
+    "draw.inside.index_building": "Reading the training images through this model, once: {done}",
+    "draw.inside.index_failed": "The training images could not be read through this model: {error}",
+    "draw.inside.far.unlike": (
+        "This drawing is far from everything the model was trained on: no training image looks like it to "
+        "the model, so its answer means little."
+    ),
+    "draw.inside.far.too_strong": (
+        "This drawing excites the model far more than any training image does: it is unlike what it was "
+        "trained on, so its answer means little."
+    ),
+    "draw.inside.far.too_weak": (
+        "This drawing barely excites the model: it is unlike what it was trained on, so its answer means little."
+    ),
 
     # evaluate
     "evaluate.title": "Evaluate a model on the test set",

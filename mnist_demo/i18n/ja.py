@@ -255,6 +255,60 @@ CATALOG: dict[str, str] = {
     "draw.step_scaled": "長辺を 20 px に",
     "draw.step_centered": "28x28 の中央に配置",
     "draw.step_model_input": "モデルへの入力 ({scale})",
+    "draw.inside.title": "モデルの中: 各層がこの絵をどう捉え、なぜその答えになったか",
+    "draw.inside.margin": (
+        "モデルの答えは **{answer}** ({p})、次点は **{runner}** ({q}) です。"
+        "両者の差 (マージン) は **{margin}** で、0 に近いほど二つの間で迷っています。"
+    ),
+    "draw.inside.saliency": "どの画素が答えを後押ししたか",
+    "draw.inside.saliency_help": (
+        "統合勾配 (Integrated Gradients): 真っ黒な画像からこの絵までの道のりで、各画素が答えのスコアに"
+        "どれだけ寄与したかを足し合わせたものです。赤は答えを後押しし、青は逆らいました。生の勾配は使いません。"
+        "小さなネットワークでは雑音が多く、モデルがすでに確信している線を見落とすからです。"
+    ),
+    "draw.inside.saliency_answer": "{answer} だとする根拠",
+    "draw.inside.saliency_canvas": "同じものを描いた絵の上に",
+    "draw.inside.saliency_other": "{other} に見える理由",
+    "draw.inside.unsure": (
+        "モデルは {answer} と {other} の間で迷っています。二つの図を比べると、どの線がどちらの根拠かが分かります。"
+    ),
+    "draw.inside.layers": "層ごとの出力",
+    "draw.inside.layers_help": (
+        "各畳み込み層の特徴マップ (活性化の後) を強い順に、各全結合層のユニットを帯で表示します "
+        "(白は発火なし、赤は発火)。最後にソフトマックスです。"
+    ),
+    "draw.inside.maps": "{layer} · {shape} · {channels} 枚のうち強い {shown} 枚",
+    "draw.inside.units": "{layer} · {units} ユニット、うち {firing} が発火",
+    "draw.inside.softmax": "ソフトマックス: {top}",
+    "draw.inside.unit_title_conv": "第 1 層のフィルタが探しているもの",
+    "draw.inside.unit_title_dense": "第 1 層のユニットが探しているもの",
+    "draw.inside.unit_pick_conv": "フィルタ",
+    "draw.inside.unit_pick_dense": "ユニット",
+    "draw.inside.unit_conv": "フィルタ {n}",
+    "draw.inside.unit_dense": "ユニット {n}",
+    "draw.inside.unit_help": "最初は、この絵で最も強く発火するものが選ばれています。",
+    "draw.inside.kernel": "フィルタ {n} のカーネル (明るい: 正の重み、暗い: 負の重み)",
+    "draw.inside.weights": "ユニット {n} の 784 個の重みを画像にしたもの (明るい: 正、暗い: 負)",
+    "draw.inside.fires": "この絵で {n} が発火する場所 (強さ {value})",
+    "draw.inside.neighbours": "モデルから見て最も近い学習画像",
+    "draw.inside.neighbours_help": (
+        "答えの直前の層での近さ (コサイン距離、0 = 同じ向き) で、{n} 枚の学習画像から探しています。"
+    ),
+    "draw.inside.neighbour": "{label} · {distance}",
+    "draw.inside.no_neighbours": "このモデルの学習画像が利用できないため、近い画像は表示できません。",
+    "draw.inside.index_building": "学習画像をこのモデルに一度だけ通しています: {done}",
+    "draw.inside.index_failed": "学習画像をこのモデルに通せませんでした: {error}",
+    "draw.inside.far.unlike": (
+        "この絵は、モデルが学習したどの画像からも遠く離れています。モデルにとって似た学習画像がないので、"
+        "この答えにはあまり意味がありません。"
+    ),
+    "draw.inside.far.too_strong": (
+        "この絵は、どの学習画像よりもはるかに強くモデルを反応させます。学習したものとは違うので、"
+        "この答えにはあまり意味がありません。"
+    ),
+    "draw.inside.far.too_weak": (
+        "この絵にはモデルがほとんど反応しません。学習したものとは違うので、この答えにはあまり意味がありません。"
+    ),
 
     # evaluate
     "evaluate.title": "テストデータでモデルを評価する",
