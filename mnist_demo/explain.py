@@ -245,7 +245,7 @@ def units_picture(values: Array, columns: int = 32, scale: int = 10) -> Array:
     padded = np.zeros(rows * columns, np.float32)
     padded[: len(values)] = values
     cells = heat_rgb(padded, float(np.abs(values).max()) if values.size else None).reshape(rows * columns, 1, 1, 3)
-    return picture_grid(cells[: len(values)], columns, scale)
+    return picture_grid(cells[: len(values)], columns, scale, background=200)
 
 
 def picture_grid(pictures: Array, columns: int = 8, scale: int = 1, gap: int = 1, background: int = 255) -> Array:

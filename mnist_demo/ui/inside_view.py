@@ -110,8 +110,8 @@ def _layers(view, names) -> None:
                  caption=t("draw.inside.maps", layer=layer.name, shape=shape, shown=len(order),
                            channels=layer.shape[-1]))
     for layer in view.dense_layers():
-        st.image(explain.units_picture(layer.output),
-                 output_format="PNG", caption=t("draw.inside.units", layer=layer.name, units=layer.shape[0],
+        st.image(explain.units_picture(layer.output), output_format="PNG",
+                 caption=t("draw.inside.units", layer=layer.name, units=layer.shape[0],
                            firing=int(np.count_nonzero(layer.output > 0))))
     top = np.argsort(-view.probabilities, kind="stable")[:3]
     st.caption(t("draw.inside.softmax", top=", ".join(f"{names[i]} {view.probabilities[i]:.0%}" for i in top)))
@@ -132,18 +132,18 @@ def _unit_picker(predictor, view, image, drawing) -> None:
                         format_func=lambda i: t("draw.inside.unit_conv" if conv else "draw.inside.unit_dense", n=i),
                         help=t("draw.inside.unit_help"))
     weights = explain.grey_pictures(first.pictures[unit][None], signed=True)[0]
+    side = 28 * INPUT_SCALE
     cols = st.columns(2)
-    kernel_scale = max(1, (28 * INPUT_SCALE) // weights.shape[0])
-    cols[0].image(_big(weights, kernel_scale),
-                  output_format="PNG", caption=t("draw.inside.kernel" if conv else "draw.inside.weights", n=unit))
-    if conv:
-        where = explain.upsampled(fired.channel(unit))
+    cols[0].image(_big(weights, max(1, side // weights.shape[0])), width=side, output_format="PNG",
+                  caption=t("draw.inside.kernel" if conv else "draw.inside.weights", n=unit))
+    if conv:  # the filter's feature map itself: black where it is silent, white where it fires most
+        where = _big(explain.grey_pictures(fired.channel(unit)[None])[0], max(1, side // fired.shape[0]))
         strength = float(fired.strengths()[unit])
-    else:
-        where = _memo((drawing, "unit", unit), lambda: unit_attribution(predictor, image, first.layer, unit)).map
-        strength = float(fired.output[unit])
-    cols[1].image(_big(explain.over_image(image, where)),
-                  output_format="PNG", caption=t("draw.inside.fires", n=unit, value=f"{strength:.2f}"))
+    else:  # which pixels made the unit fire: its weights times the ink, integrated along the path
+        found = _memo((drawing, "unit", unit), lambda: unit_attribution(predictor, image, first.layer, unit))
+        where, strength = _big(explain.over_image(image, found.map)), float(fired.output[unit])
+    cols[1].image(where, width=side, output_format="PNG",
+                  caption=t("draw.inside.fires", n=unit, value=f"{strength:.2f}"))
 
 
 def _neighbours(predictor, view, identity) -> None:

@@ -22,7 +22,8 @@ def app_url():
     reason = browser_missing()
     if reason:
         pytest.skip(reason)
-    with running_app(env={"MNIST_DEMO_MAX_TRAININGS": "2", **os.environ}) as server:
+    env = {"MNIST_DEMO_MAX_TRAININGS": "2", "MNIST_DEMO_NEIGHBOUR_IMAGES": "2000", **os.environ}
+    with running_app(env=env) as server:
         yield server.url
 
 
