@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from harness.drawing import SEVEN, canvas_value
+from harness.drawing import SEVEN, U_SHAPE, canvas_value
 from mnist_demo import i18n
 from mnist_demo.render import render_strokes
 
@@ -84,9 +84,6 @@ def test_a_scribble_is_called_far_from_the_training_data():
     at.run()
     wait_for(at, lambda a: "among 1,000 training images" in texts(a))
     assert "unlike what it was trained on" in texts(at) or "far from everything" in texts(at), texts(at)
-
-
-U_SHAPE = [[(20, 20), (30, 150), (100, 150), (110, 20)]]  # the shipped model hesitates: 0 or 4
 
 
 def test_an_unsure_answer_shows_the_runner_ups_map_too_and_a_sure_one_does_not():

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from harness.browser import CANVAS, SAMPLE_IMAGES, chromium, draw_strokes, new_page, wait_until_idle
-from harness.drawing import SEVEN
+from harness.drawing import SEVEN, U_SHAPE
 from harness.server import ROOT, running_app
 from mnist_demo.i18n import translate
 
@@ -31,6 +31,7 @@ def take_screenshots(out: Path = DOCS, languages=tuple(LANGUAGES)) -> list[Path]
             context, page = new_page(browser, locale)
             for name in PAGES:
                 shots.append(_page_shot(page, server.url, name, lang, out / f"{name}{suffix}.png"))
+            shots.append(_inside_shot(page, server.url, lang, out / f"draw-inside{suffix}.png"))
             context.close()
     return shots
 
@@ -65,6 +66,31 @@ def _page_shot(page, url: str, name: str, lang: str, path: Path) -> Path:
     else:
         expect(page.locator(".js-plotly-plot").first).to_be_visible()
     return _shot(page, path)
+
+
+def _inside_shot(page, url: str, lang: str, path: Path) -> Path:
+    """The Draw page's "Inside the model" expander, opened on a U the shipped model hesitates over
+    (0 or 4, so both saliency maps show), once its neighbours are there."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{url}/draw")
+    wait_until_idle(page)
+    draw_strokes(page, page.locator(CANVAS), U_SHAPE)
+    prediction = translate("draw.prediction", lang, answer="", confidence="").splitlines()[0].lstrip("# ")
+    expect(page.get_by_role("heading", name=re.compile(f"^{re.escape(prediction)}"))).to_be_visible()
+    wait_until_idle(page)
+    title = translate("draw.inside.title", lang)
+    page.locator("summary").filter(has_text=title).click()
+    neighbour = re.compile(r"^\d · \d\.\d\d$")
+    expect(page.locator('[data-testid="stImage"]').filter(has_text=neighbour).first).to_be_visible()
+    wait_until_idle(page)
+    viewport = page.viewport_size
+    page.set_viewport_size({"width": viewport["width"], "height": 4000})  # the whole expander in view
+    wait_until_idle(page)
+    page.wait_for_timeout(500)
+    page.locator('[data-testid="stExpander"]').filter(has_text=title).screenshot(path=str(path))
+    page.set_viewport_size(viewport)
+    return path
 
 
 def _shot(page, path: Path) -> Path:
