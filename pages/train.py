@@ -21,6 +21,7 @@ from mnist_demo.ui.model_choice import load_uploaded_model
 from mnist_demo.ui.resources import chosen_dataset, try_dataset
 from mnist_demo.ui.runs import Poll, active_run, continue_run, latest_run, save_run, start_training, stop_run
 from mnist_demo.ui.text import duration, t
+from mnist_demo.ui.weights_view import weights_forming
 from mnist_demo.ui.workspace import remembered
 
 require_app_frame()
@@ -167,6 +168,7 @@ def live_progress():
         if last.val_loss is not None:
             cols[2].metric(t("common.metric.val_loss"), f"{last.val_loss:.4f}")
             cols[3].metric(t("common.metric.val_accuracy"), f"{last.val_accuracy:.4f}")
+    weights_forming(snap.weights)
     progress_poll.rerun_page_if(snap.settled)
 
 

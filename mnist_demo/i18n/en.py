@@ -200,6 +200,12 @@ CATALOG: dict[str, str] = {
     "train.col_layer": "Layer (type)",
     "train.col_output": "Output shape",
     "train.col_params": "Parameters",
+    "train.weights.title_dense": "Weights forming: the first 16 hidden units' 784 weights, as pictures",
+    "train.weights.title_conv": "Weights forming: the first convolution's filters",
+    "train.weights.caption": (
+        "{layer} after {at} epochs. Grey is 0, light positive, dark negative; white and black stand for "
+        "±{scale}, the largest weight. Without normalization that number runs wild."
+    ),
 
     # draw
     "draw.title.mnist": "Draw a digit",

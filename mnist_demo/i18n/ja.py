@@ -209,6 +209,12 @@ CATALOG: dict[str, str] = {
     "train.col_layer": "層 (種類)",
     "train.col_output": "出力の形",
     "train.col_params": "パラメータ数",
+    "train.weights.title_dense": "育っていく重み: 最初の 16 個の隠れユニットの 784 個の重みを画像にしたもの",
+    "train.weights.title_conv": "育っていく重み: 最初の畳み込み層のフィルタ",
+    "train.weights.caption": (
+        "{at} エポック後の {layer}。灰色が 0、明るいと正、暗いと負で、白と黒は最大の重み ±{scale} を表します。"
+        "正規化しないと、この数が暴れます。"
+    ),
 
     # draw
     "draw.title.mnist": "数字を手書きしよう",
