@@ -386,6 +386,8 @@ def index_build(predictor, cache_dir: str | os.PathLike | None = None, limit: in
         build = _builds.get(key)
         if build is None or (build.done and not build.ready):  # none yet, or the last one failed
             build = _builds[key] = IndexBuild(predictor, cache_dir, limit, dataset)
+            for old in [k for k, b in _builds.items() if b.done and k != key][: max(0, len(_builds) - KEPT_IN_MEMORY)]:
+                del _builds[old]  # an ended build holds its index: keep as many as `_kept` does
             found = remembered_index(predictor, cache_dir, limit)
             if found is not None:
                 build.index, build.fraction = found, 1.0

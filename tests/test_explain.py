@@ -264,3 +264,14 @@ def test_explain_command_refuses_a_blank_image_in_one_line(tmp_path, capsys):
     code = main(["explain", "--model", str(default_model_path()), "--image", str(tmp_path / "blank.png"),
                  "--out", str(tmp_path / "out"), "--no-neighbours", "--quiet"])
     assert code != 0 and "holds no drawing" in capsys.readouterr().err
+
+
+def test_the_process_keeps_a_bounded_number_of_ended_index_builds(quick, mnist, monkeypatch, tmp_path):
+    """Every learner's run gets an index; the ended builds hold them, so only the latest few are kept."""
+    monkeypatch.setattr(neighbours, "_builds", {})
+    monkeypatch.setattr(neighbours, "KEPT_IN_MEMORY", 2)
+    small = _small(mnist, 200, 50)
+    for limit in (50, 60, 70, 80):
+        assert neighbours.index_build(quick["mlp"], tmp_path, limit, small).wait(60)
+    assert len(neighbours._builds) == 2
+    assert neighbours.index_build(quick["mlp"], tmp_path, 80, small).ready

@@ -26,7 +26,7 @@ SHOWN_MAPS = 16
 INPUT_SCALE = 6  # screen pixels per input pixel
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
+@st.cache_resource(show_spinner=False, max_entries=neighbours.KEPT_IN_MEMORY)
 def _index_build(path: str, mtime: float, size: int, limit: int | None, _predictor, _dataset):
     """The neighbour index of one model file, built once per process in the background: keyed by
     the file's identity (path, modification time, size), not by the session that asked first."""
