@@ -3,7 +3,7 @@
 For one 28x28 image (what `canvas.preprocess_canvas` made of a drawing) and a `Predictor`:
 what every layer made of it (`inside_view`), what a unit looks for (`first_layer_weights`),
 where on the drawing a feature map or a unit fires (`channel_map`, `unit_map`), the saliency
-of the answer and the runner-up (`saliency`), the nearest training images (`neighbours`),
+of the answer and the runner-up (`saliency.saliencies`), the nearest training images (`neighbours`),
 and all of that at once for the CLI (`explain`). Maps on the 28x28 input go back onto the
 canvas with `on_canvas`.
 """
@@ -170,15 +170,6 @@ def weights_as_pictures(name: str, kind: str, kernel: Array) -> FirstLayerWeight
     if kind == "Conv2D" and kernel.ndim == 4 and kernel.shape[2] == 1:
         return FirstLayerWeights(name, "conv", kernel[:, :, 0].transpose(2, 0, 1))
     return None
-
-
-def saliency(predictor, image: Array, runner_up: bool = True, steps: int = DEFAULT_STEPS,
-             score: str = "logit") -> tuple[Saliency, ...]:
-    """The saliency of the answer (and of the runner-up: "what makes it look like a 9") on one
-    uint8 image (28, 28), from one pass."""
-    probabilities = predictor.predict_images(np.asarray(image)[None])[0]
-    order = np.argsort(-probabilities, kind="stable")
-    return tuple(saliencies(predictor, image, order[: 2 if runner_up else 1].tolist(), steps, score))
 
 
 def on_canvas(values: Array, steps: Preprocessed, options: PreprocessOptions | None = None) -> Array:

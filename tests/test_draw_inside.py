@@ -9,7 +9,7 @@ from harness.drawing import SEVEN, U_SHAPE, canvas_value
 from mnist_demo import i18n
 from mnist_demo.render import render_strokes
 
-from .apptest import app, texts, wait_for
+from .apptest import app, result_metrics, start_training, texts, wait_for
 from .conftest import requires_fashion, requires_mnist
 
 pytestmark = requires_mnist
@@ -101,6 +101,27 @@ def test_an_unsure_answer_shows_the_runner_ups_map_too_and_a_sure_one_does_not()
     sure.run()
     assert not any(c.startswith("What makes it look like") for c in _captions(sure))
     assert "The model is unsure" not in texts(sure)
+
+
+def test_for_the_learners_mlp_a_first_layer_unit_shows_its_784_weights_and_where_it_fires():
+    at = app("pages/train.py")
+    at.radio(key="kind").set_value("mlp").run()
+    start_training(at, "mlp-64", epochs=1, train_images=3000)
+    result_metrics(at)
+    at.switch_page("pages/draw.py").run()
+    assert at.selectbox(key="draw_model").value.startswith("run:")  # the run just ended is picked
+    at.session_state["draw_canvas_0"] = canvas_value(render_strokes(SEVEN, fraction=0.6))
+    at.session_state["draw_inside"] = True
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "#### What a first-layer unit looks for" in texts(at)
+    picker = at.selectbox(key="draw_inside_unit")
+    assert len(picker.options) == 64 and picker.options[0] == "Unit 0"
+    captions = _captions(at)
+    assert f"Unit {picker.value}'s 784 weights as a picture (light: positive, dark: negative)" in captions
+    assert any(c.startswith(f"Where {picker.value} fires on this drawing") for c in captions)
+    assert not any("maps" in c for c in captions)  # an MLP has no feature maps
+    assert any(c.startswith("dense_1 · 64 units") for c in captions)
 
 
 @requires_fashion

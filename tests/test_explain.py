@@ -202,6 +202,12 @@ def test_the_cnns_accuracy_falls_more_slowly_with_shift_than_the_mlps(quick, mni
         assert kept["cnn"] > kept["mlp"] + 0.05, (shift, kept)
 
 
+def test_accuracy_falls_as_digits_turn_further(quick, mnist):
+    curve = robustness.rotation_curve(quick["cnn"], mnist.x_test[:200], mnist.y_test[:200], angles=(0, 20, 45, 90))
+    assert curve.parameter == "rotation" and curve.values == (0, 20, 45, 90)
+    assert curve.accuracies[0] > curve.accuracies[2] > curve.accuracies[3]
+
+
 def test_a_shift_moves_the_pixels_and_distortions_keep_the_image_a_uint8_digit(mnist):
     image = mnist.x_test[0]
     moved = robustness.shifted(image, 2, -1)

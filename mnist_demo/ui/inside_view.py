@@ -15,7 +15,7 @@ import streamlit as st
 
 from .. import explain, neighbours
 from ..images import digit_image
-from ..saliency import saliencies, unit_attribution
+from ..saliency import saliencies
 from .resources import try_dataset
 from .text import class_names, t
 
@@ -140,7 +140,7 @@ def _unit_picker(predictor, view, image, drawing) -> None:
         where = _big(explain.grey_pictures(fired.channel(unit)[None])[0], max(1, side // fired.shape[0]))
         strength = float(fired.strengths()[unit])
     else:  # which pixels made the unit fire: its weights times the ink, integrated along the path
-        found = _memo((drawing, "unit", unit), lambda: unit_attribution(predictor, image, first.layer, unit))
+        found = _memo((drawing, "unit", unit), lambda: explain.unit_map(predictor, image, first.layer, unit))
         where, strength = _big(explain.over_image(image, found.map)), float(fired.output[unit])
     cols[1].image(where, width=side, output_format="PNG",
                   caption=t("draw.inside.fires", n=unit, value=f"{strength:.2f}"))
