@@ -1,15 +1,22 @@
-"""The Keras code a learner would write for the current settings, tutorial style, ready for a notebook."""
+"""The Keras code a learner would write for the current settings, tutorial style, ready for a notebook.
+
+`model_lines`, `compile_lines` and `fit_lines` are the pieces the Train page's code panel
+(`keras_code`) and the downloadable notebook (`notebook.keras_notebook`) share, so the two
+never describe different models."""
 
 from __future__ import annotations
 
-from .models import ModelSpec, loss_name
+from .models import SCALING_LAYER, ModelSpec, loss_name
 
-_OPTIMIZER_CLASS = {"sgd": "SGD", "rmsprop": "RMSprop", "adam": "Adam", "adadelta": "Adadelta"}
-_DATASET_MODULE = {"mnist": "mnist", "fashion-mnist": "fashion_mnist"}
+OPTIMIZER_CLASS = {"sgd": "SGD", "rmsprop": "RMSprop", "adam": "Adam", "adadelta": "Adadelta"}
+DATASET_MODULE = {"mnist": "mnist", "fashion-mnist": "fashion_mnist"}
 
 
-def _layers(spec: ModelSpec) -> list[str]:
+def _layers(spec: ModelSpec, scaling: float | None) -> list[str]:
     lines = ["keras.Input(shape=(28, 28)),"]
+    if scaling is not None:
+        factor = "1 / 255" if scaling != 1.0 else "1.0"
+        lines.append(f'layers.Rescaling({factor}, name="{SCALING_LAYER}"),')
     if spec.kind == "cnn":
         lines.append("layers.Reshape((28, 28, 1)),")
         for filters, pool in zip(spec.conv_filters, spec.pool_after, strict=True):
@@ -35,23 +42,62 @@ def _layers(spec: ModelSpec) -> list[str]:
     return lines
 
 
+def model_lines(spec: ModelSpec, *, normalize: bool | None = None) -> list[str]:
+    """`model = keras.Sequential([...])` with the layers of `models.build_model(spec)`.
+
+    With `normalize` given, the model opens like the app's with a `Rescaling` layer named
+    like the app's (1/255, or 1.0 for raw pixels); without it the pixels are expected to be
+    scaled before they reach the model, the way the tutorials do it. A `Rescaling` layer has
+    no weights, so the parameter count is the same either way."""
+    scaling = None if normalize is None else (1 / 255 if normalize else 1.0)
+    return ["model = keras.Sequential(["] + [f"    {line}" for line in _layers(spec, scaling)] + ["])"]
+
+
 def _learning_rate(spec: ModelSpec) -> tuple[list[str], str]:
+    """The lines that define the learning rate, and the expression to pass to the optimizer;
+    the one-cycle schedule is `models.learning_rate_for`'s, over `len(x_train)` images."""
     if spec.schedule == "constant":
         return [], repr(float(spec.learning_rate))
     steps = f"{spec.epochs} * ((len(x_train) + {spec.batch_size - 1}) // {spec.batch_size})"
     return [
         "# One-cycle schedule: warm up for a quarter of the steps, then cosine decay.",
         f"steps = {steps}",
+        "warmup = max(1, steps // 4)",
         "learning_rate = keras.optimizers.schedules.CosineDecay(",
-        f"    initial_learning_rate={spec.learning_rate / 10:g}, decay_steps=steps - steps // 4, alpha=0.01,",
-        f"    warmup_target={spec.learning_rate:g}, warmup_steps=steps // 4,",
+        f"    initial_learning_rate={spec.learning_rate / 10:g}, decay_steps=max(1, steps - warmup), alpha=0.01,",
+        f"    warmup_target={spec.learning_rate:g}, warmup_steps=warmup,",
         ")",
     ], "learning_rate"
 
 
+def compile_lines(spec: ModelSpec) -> list[str]:
+    """`model.compile(...)` with the optimizer, learning rate (or schedule) and loss of `models.compile_model`."""
+    schedule_lines, lr = _learning_rate(spec)
+    return schedule_lines + [
+        "model.compile(",
+        f"    optimizer=keras.optimizers.{OPTIMIZER_CLASS[spec.optimizer]}(learning_rate={lr}),",
+        f'    loss="{loss_name(spec)}",',
+        '    metrics=["accuracy"],',
+        ")",
+    ]
+
+
+def fit_lines(spec: ModelSpec) -> list[str]:
+    """Fit with the test set as validation data (the app validates on it after each epoch), then evaluate."""
+    return [
+        "history = model.fit(",
+        f"    x_train, y_train, batch_size={spec.batch_size}, epochs={spec.epochs},",
+        "    validation_data=(x_test, y_test),",
+        ")",
+        "test_loss, test_accuracy = model.evaluate(x_test, y_test, verbose=0)",
+        'print("Test loss:", test_loss)',
+        'print("Test accuracy:", test_accuracy)',
+    ]
+
+
 def keras_code(spec: ModelSpec, normalize: bool = True, dataset: str = "mnist") -> str:
     """A complete, runnable script: load data, (normalize), encode labels, build, compile, fit, evaluate."""
-    module = _DATASET_MODULE.get(dataset, "mnist")
+    module = DATASET_MODULE.get(dataset, "mnist")
     lines = [
         "import keras",
         "from keras import layers",
@@ -76,23 +122,7 @@ def keras_code(spec: ModelSpec, normalize: bool = True, dataset: str = "mnist") 
             "y_train = keras.utils.to_categorical(y_train, 10)",
             "y_test = keras.utils.to_categorical(y_test, 10)",
         ]
-    lines += ["", "model = keras.Sequential(["]
-    lines += [f"    {line}" for line in _layers(spec)]
-    lines += ["])", "model.summary()", ""]
-    schedule_lines, lr = _learning_rate(spec)
-    lines += schedule_lines
-    lines += [
-        "model.compile(",
-        f"    optimizer=keras.optimizers.{_OPTIMIZER_CLASS[spec.optimizer]}(learning_rate={lr}),",
-        f'    loss="{loss_name(spec)}",',
-        '    metrics=["accuracy"],',
-        ")",
-        "history = model.fit(",
-        f"    x_train, y_train, batch_size={spec.batch_size}, epochs={spec.epochs},",
-        "    validation_data=(x_test, y_test),",
-        ")",
-        "test_loss, test_accuracy = model.evaluate(x_test, y_test, verbose=0)",
-        'print("Test loss:", test_loss)',
-        'print("Test accuracy:", test_accuracy)',
-    ]
+    lines += ["", *model_lines(spec), "model.summary()", ""]
+    lines += compile_lines(spec)
+    lines += fit_lines(spec)
     return "\n".join(lines) + "\n"

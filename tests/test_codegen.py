@@ -1,8 +1,10 @@
+import math
+
 import numpy as np
 import pytest
 
-from mnist_demo.codegen import keras_code
-from mnist_demo.models import PRESETS, build_model, preset
+from mnist_demo.codegen import compile_lines, keras_code, model_lines
+from mnist_demo.models import PRESETS, build_model, learning_rate_for, make_optimizer, preset
 
 
 def _run_generated(code: str, x, y):
@@ -44,3 +46,20 @@ def test_labels_and_optimizer_follow_the_spec():
     sparse = keras_code(preset("mlp-64").replace(one_hot=False))
     assert "to_categorical" not in sparse and "sparse_categorical_crossentropy" in sparse
     assert "CosineDecay" in keras_code(preset("cnn-fast"))
+
+
+@pytest.mark.parametrize("n_train", [100, 5000])  # 100 images make 3 steps: the warm-up still takes one
+def test_compile_lines_give_the_apps_optimizer_and_schedule(n_train):
+    spec = preset("cnn-fast")
+    namespace: dict = {"x_train": np.zeros((n_train, 28, 28), np.uint8)}
+    exec("\n".join(["import keras", "from keras import layers", *model_lines(spec), *compile_lines(spec)]), namespace)
+    steps = spec.epochs * math.ceil(n_train / spec.batch_size)
+    assert namespace["learning_rate"].get_config() == learning_rate_for(spec, steps).get_config()
+    assert type(namespace["model"].optimizer) is type(make_optimizer(spec, steps))
+
+
+def test_model_lines_open_with_the_apps_scaling_layer_when_asked():
+    spec = preset("mlp-64")
+    assert not any("Rescaling" in line for line in model_lines(spec))
+    assert 'layers.Rescaling(1 / 255, name="scaling"),' in "\n".join(model_lines(spec, normalize=True))
+    assert 'layers.Rescaling(1.0, name="scaling"),' in "\n".join(model_lines(spec, normalize=False))
