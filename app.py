@@ -8,7 +8,7 @@ import streamlit as st
 from mnist_demo import i18n
 from mnist_demo.datasets import DATASETS, PROPER_NAMES
 from mnist_demo.ui import fixes
-from mnist_demo.ui.text import t
+from mnist_demo.ui.text import duration, t
 from mnist_demo.ui.workspace import link, remembered, rename
 
 fixes.check()
@@ -49,12 +49,13 @@ with remembered("lang", "dataset", valid={"lang": i18n.LANGUAGE_NAMES, "dataset"
         st.caption(t("frame.link"))
         st.code(link(), language=None, wrap_lines=True)
 
+from mnist_demo.ui.guard import fragment, guarded  # noqa: E402
 from mnist_demo.ui.runs import Poll, active_run, touch_runs  # noqa: E402
 
 status_poll = Poll("status_polling", 1.0)
 
 
-@st.fragment(run_every=status_poll.every(active_run() is not None))
+@fragment(run_every=status_poll.every(active_run() is not None))
 def training_status():
     """Every page shows the learner's training, and keeps its place in the queue while a tab is open.
 
@@ -67,7 +68,11 @@ def training_status():
         return
     snap = entry.snapshot()
     if snap.state == "queued":
-        st.caption(t("frame.queued", label=entry.label, place=snap.queue_position or 1))
+        st.caption(t("frame.queued", label=entry.label, place=snap.queue_position or 1,
+                     wait=duration(entry.wait_seconds())))
+    elif snap.evaluating:
+        st.caption(t("frame.testing", label=entry.label))
+        st.progress(snap.evaluated)
     else:
         st.caption(t("frame.training", label=entry.label, epoch=min(snap.epochs_done + 1, snap.epochs_total),
                      epochs=snap.epochs_total))
@@ -77,4 +82,5 @@ def training_status():
 with st.sidebar:
     training_status()
 
-navigation.run()
+with guarded():
+    navigation.run()

@@ -48,6 +48,7 @@ class StreamlitSession:
         self.widget_states: dict[str, WidgetState] = {}
         self.sent: list[BackMsg] = []
         self.closed_by_server = False
+        self.query_string = ""  # what the app put into the URL (the learner's link), sent back as a browser does
         self._auto_reruns: dict[str, float] = {}
         self._changed = asyncio.Condition()
         self._socket = None
@@ -89,7 +90,7 @@ class StreamlitSession:
             self.widget_states[widget_id] = state
         message = BackMsg()
         client = message.rerun_script
-        client.query_string = ""
+        client.query_string = self.query_string
         client.page_script_hash = self.page_hash
         client.page_name = "" if self.page_hash else self.page
         client.fragment_id = fragment_id
@@ -156,6 +157,8 @@ class StreamlitSession:
             self.page_hash = self.page_hash or message.navigation.page_script_hash
             for page in message.navigation.app_pages:
                 self.pages[page.url_pathname] = page.page_script_hash
+        elif kind == "page_info_changed":
+            self.query_string = message.page_info_changed.query_string
         elif kind == "auto_rerun":
             self._auto_reruns[message.auto_rerun.fragment_id] = message.auto_rerun.interval
         elif kind == "stop_auto_rerun":

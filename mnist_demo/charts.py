@@ -37,11 +37,17 @@ def training_figure(snap, labels: dict[str, str]) -> go.Figure:
         ), row=1, col=col)
         fig.update_xaxes(title_text=labels["epoch"], rangemode="tozero", row=1, col=col)
     fig.update_yaxes(rangemode="tozero", row=1, col=1)
+    _accuracy_axis(fig, col=2)
     fig.update_layout(
         height=360, margin=dict(l=10, r=10, t=40, b=10),
         legend=dict(orientation="h", yanchor="bottom", y=-0.35), uirevision="training",
     )
     return fig
+
+
+def _accuracy_axis(fig: go.Figure, col: int) -> None:
+    """An accuracy axis in percent that never reaches past 100 %."""
+    fig.update_yaxes(tickformat=".0%", autorangeoptions=dict(maxallowed=1.0, minallowed=0.0), row=1, col=col)
 
 
 def probability_figure(probabilities: np.ndarray, class_names, labels: dict[str, str]) -> go.Figure:
@@ -89,12 +95,12 @@ def confusion_figure(confusion: np.ndarray, class_names, labels: dict[str, str])
 def per_class_figure(accuracy: np.ndarray, class_names, labels: dict[str, str]) -> go.Figure:
     fig = go.Figure(go.Bar(
         x=[str(c) for c in class_names], y=accuracy, marker_color=TRAIN_COLOR,
-        text=[f"{a:.1%}" for a in accuracy], textposition="outside",
+        text=[f"{a:.1%}" for a in accuracy], textposition="inside", insidetextanchor="end",
     ))
     low = max(0.0, float(np.min(accuracy)) - 0.05) if len(accuracy) else 0.0
     fig.update_layout(
         height=300, margin=dict(l=10, r=10, t=40, b=10), title=labels["title"],
-        yaxis=dict(range=[low, 1.02], tickformat=".0%"), xaxis=dict(type="category"),
+        yaxis=dict(range=[low, 1.0], tickformat=".0%"), xaxis=dict(type="category"),
     )
     return fig
 
@@ -104,7 +110,7 @@ def pixel_figure(image: np.ndarray, scale: float, labels: dict[str, str]) -> go.
     values = np.asarray(image, dtype=np.float64) * scale
     text = [[f"{v:.0f}" if scale == 1 else (f"{v:.2f}".lstrip("0") if v else "0") for v in row] for row in values]
     fig = go.Figure(go.Heatmap(
-        z=values, text=text, texttemplate="%{text}", textfont=dict(size=7), colorscale="gray_r",
+        z=values, text=text, texttemplate="%{text}", textfont=dict(size=7), colorscale="gray",
         zmin=0, zmax=255 * scale, showscale=True,
         hovertemplate=labels.get("hover", "row %{y}, column %{x}: %{z}") + "<extra></extra>",
     ))
@@ -145,13 +151,15 @@ def history_figure(series: list[dict], labels: dict[str, str]) -> go.Figure:
                     legendgroup=f"{i}v", showlegend=col == 1,
                 ), row=1, col=col)
         fig.update_xaxes(title_text=labels["epoch"])
+    _accuracy_axis(fig, col=2)
     fig.update_layout(height=420, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.25))
     return fig
 
 
-def overlay_figure(snapshots: dict, labels: dict[str, str]) -> go.Figure:
+def overlay_figure(snapshots: dict, labels: dict[str, str], log_loss: bool = False) -> go.Figure:
     """Several live runs on shared axes: each run's smoothed batch curve, thin, and its
-    validation per epoch, bold. `snapshots` maps a run's name to its Snapshot."""
+    validation per epoch, bold. `snapshots` maps a run's name to its Snapshot. With `log_loss`
+    the loss axis is logarithmic, so that a loss of 100 and one of 0.1 both show."""
     fig = make_subplots(rows=1, cols=2, subplot_titles=(labels["loss"], labels["accuracy"]))
     palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"]
     for i, (name, snap) in enumerate(snapshots.items()):
@@ -168,6 +176,9 @@ def overlay_figure(snapshots: dict, labels: dict[str, str]) -> go.Figure:
                 legendgroup=f"{i}v", showlegend=col == 1,
             ), row=1, col=col)
             fig.update_xaxes(title_text=labels["epoch"], rangemode="tozero", row=1, col=col)
+    if log_loss:
+        fig.update_yaxes(type="log", row=1, col=1)
+    _accuracy_axis(fig, col=2)
     fig.update_layout(height=420, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.3),
                       uirevision="overlay")
     return fig

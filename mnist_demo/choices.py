@@ -7,7 +7,11 @@ from .models import KINDS, OPTIMIZERS, PRESETS, presets_for
 EPOCHS = (1, 50)
 BATCH_SIZES = (16, 32, 64, 100, 128, 256, 512, 1024)
 LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.005, 0.01, 0.03, 0.1, 0.3, 1.0)
-WIDTHS = (8, 16, 32, 64, 100, 128, 256, 512, 1024)
+WIDTHS = {  # units of the first dense layer (MLP), filters of the first convolution (CNN)
+    "mlp": (8, 16, 32, 64, 100, 128, 256, 512, 1024),
+    "cnn": (4, 8, 16, 32, 64, 128),
+}
+CLASS_DEFAULTS = {"kind": "mlp", "preset": "mlp-512x2", "epochs": 3}  # about a minute on a 2-core server
 DROPOUT = (0.0, 0.7)
 DROPOUT_STEP = 0.05
 TRAIN_IMAGES_STEP = 1000  # also the fewest training images offered
@@ -45,7 +49,7 @@ def sanitized(values: dict, max_train_images: int) -> dict:
     if "learning_rate" in out:
         out["learning_rate"] = _nearest(out["learning_rate"], LEARNING_RATES)
     if "width" in out:
-        out["width"] = int(_nearest(out["width"], WIDTHS))
+        out["width"] = int(_nearest(out["width"], WIDTHS[out["kind"] if out.get("kind") in WIDTHS else "mlp"]))
     if "dropout" in out:
         out["dropout"] = round(_clamped(out["dropout"], *DROPOUT, float) / DROPOUT_STEP) * DROPOUT_STEP
     if "train_images" in out:

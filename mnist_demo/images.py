@@ -20,6 +20,17 @@ def digit_image(image: np.ndarray, scale: int = 8) -> np.ndarray:
     return np.kron(np.asarray(image, dtype=np.uint8), np.ones((scale, scale), np.uint8))
 
 
+def squared(image: np.ndarray) -> np.ndarray:
+    """The image centred in a black square as wide as its longer side (tiles of one height)."""
+    image = np.asarray(image)
+    h, w = image.shape[:2]
+    side = max(h, w)
+    out = np.zeros((side, side, *image.shape[2:]), image.dtype)
+    top, left = (side - h) // 2, (side - w) // 2
+    out[top : top + h, left : left + w] = image
+    return out
+
+
 def _png_chunk(kind: bytes, payload: bytes) -> bytes:
     return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
 
@@ -41,17 +52,24 @@ def png_data_url(image: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(png_bytes(image)).decode()
 
 
-def digit_gallery_html(images, captions, size: int = 56) -> str:
+def digit_gallery_html(images, captions, size: int = 56, colors=None, titles=None, kind: str = "digit-sample") -> str:
     """Digits with captions as one HTML block, the pixels inlined at their own 28x28 size and
-    blown up by the browser with hard edges.
+    blown up by the browser with hard edges. `colors` colour each caption, `titles` are tooltips;
+    a caption longer than its picture is cut with an ellipsis rather than wrapped (a grid of
+    "Ankle boot" and "T-shirt/top" keeps its rows).
 
-    One block instead of an `st.image` per digit: no request per picture, so the Home page
-    is complete as soon as its text is."""
+    One block instead of an `st.image` per digit: no request per picture, so the page is
+    complete as soon as its text is."""
+    colors = colors or [None] * len(images)
+    titles = titles or [None] * len(images)
+    width = size + 24
     figures = "".join(
-        f'<figure class="digit-sample" style="margin:0;text-align:center">'
+        f'<figure class="{kind}" style="margin:0;text-align:center;width:{width}px"'
+        + (f' title="{html.escape(str(title))}"' if title else "") + ">"
         f'<img src="{png_data_url(image)}" width="{size}" height="{size}" alt="{html.escape(str(caption))}" '
-        f'style="width:{size}px;height:{size}px;image-rendering:pixelated;display:block">'
-        f'<figcaption style="font-size:0.8rem">{html.escape(str(caption))}</figcaption></figure>'
-        for image, caption in zip(images, captions, strict=True)
+        f'style="width:{size}px;height:{size}px;image-rendering:pixelated;display:block;margin:0 auto">'
+        f'<figcaption style="font-size:0.8rem;white-space:nowrap;overflow:hidden;text-overflow:ellipsis'
+        + (f';color:{color};font-weight:600' if color else "") + f'">{html.escape(str(caption))}</figcaption></figure>'
+        for image, caption, color, title in zip(images, captions, colors, titles, strict=True)
     )
     return f'<div style="display:flex;flex-wrap:wrap;gap:0.75rem">{figures}</div>'

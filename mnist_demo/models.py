@@ -212,6 +212,25 @@ def summary_rows(model) -> list[dict]:
     return rows
 
 
+def training_flops(spec: ModelSpec, num_classes: int = 10) -> float:
+    """Floating-point operations to train on one image (forward and backward: about 3x the forward
+    multiply-adds, 2 operations each): what a queue's wait estimate scales by."""
+    macs, size, channels = 0.0, 28, 1
+    if spec.kind == "cnn":
+        for filters, pool in zip(spec.conv_filters, spec.pool_after, strict=True):
+            if not spec.batch_norm:
+                size -= spec.kernel_size - 1  # "valid" padding
+            macs += size * size * spec.kernel_size**2 * channels * filters
+            channels = filters
+            if pool:
+                size //= 2
+    features = size * size * channels
+    for units in (*spec.dense_units, num_classes):
+        macs += features * units
+        features = units
+    return 6.0 * macs
+
+
 def model_uses_scaling_layer(model) -> bool:
     return any(layer.name == SCALING_LAYER for layer in model.layers)
 

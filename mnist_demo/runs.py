@@ -17,10 +17,11 @@ import collections
 import contextlib
 import threading
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
-from .models import ModelSpec
+from .evaluations import Evaluations
+from .models import ModelSpec, training_flops
 from .storage import ModelInfo, save_model
 from .store import RunRecord, Store, new_id
 from .training import DONE_STATES, FAILED, INTERRUPTED, RunConfig, Snapshot, TrainingQueue, TrainingRun
@@ -31,6 +32,8 @@ ORPHAN_AFTER_SECONDS = 15.0
 STORED_CURVE_POINTS = 2000  # batch curves in the store are thinned to this many points
 RECENT_MODELS = 16  # ended runs whose Keras model stays in memory, for "train N more epochs"
 QUEUED_UNSEEN_SECONDS = 600  # a queued run nobody has looked at for this long gives up its place
+START_RATES = {"mlp": 5e9, "cnn": 25e9}  # training FLOP/s a 2-core server reaches, until it has measured its own
+RUN_OVERHEAD_SECONDS = 3.0  # building and compiling a model, keeping it, testing it
 
 
 def stored_progress(snap: Snapshot) -> dict:
@@ -51,10 +54,11 @@ class Runs:
     """The runs of every learner, as this server sees them (see the module docstring)."""
 
     def __init__(self, store: Store, root: Path, queue: TrainingQueue | None = None,
-                 persist_every: float = PERSIST_EVERY_SECONDS):
+                 persist_every: float = PERSIST_EVERY_SECONDS, evaluations: Evaluations | None = None):
         self.store = store
         self.root = root
         self.queue = queue or TrainingQueue()
+        self.evaluations = evaluations or Evaluations(root / "cache" / "evaluations")
         self.server_id = new_id()
         self._lock = threading.Lock()
         self._live: dict[str, TrainingRun] = {}
@@ -62,6 +66,7 @@ class Runs:
         self._recent: collections.OrderedDict[str, TrainingRun] = collections.OrderedDict()
         self._parsed: dict[tuple[str, float], Snapshot] = {}
         self._closed = threading.Event()
+        self._rates = dict(START_RATES)
         self.store.beat(self.server_id)
         self.store.interrupt_orphans(ORPHAN_AFTER_SECONDS)
         self._persister = threading.Thread(target=self._persist_loop, args=(persist_every,),
@@ -74,6 +79,7 @@ class Runs:
     def start(self, workspace: Workspace, spec: ModelSpec, dataset, config: RunConfig, *, label: str,
               preset: str | None = None, experiment: str | None = None) -> RunRecord:
         """Queue a training for the learner; it starts when the server has a free slot."""
+        config = replace(config, test_in_run=False)  # _ended tests the saved file: one model, one number
         record = self._record(workspace, spec, config, label=label, preset=preset, experiment=experiment)
         run = TrainingRun(spec, dataset, config, queue=self.queue, abandon_after=QUEUED_UNSEEN_SECONDS,
                           on_done=lambda r: self._ended(workspace, record.id, r))
@@ -82,7 +88,7 @@ class Runs:
     def continue_run(self, workspace: Workspace, earlier: RunRecord, dataset, more_epochs: int,
                      label: str) -> RunRecord:
         """Train an ended run's model `more_epochs` more; its curves go on where they stopped."""
-        spec, config = ModelSpec.from_dict(earlier.spec), RunConfig(**earlier.config)
+        spec, config = ModelSpec.from_dict(earlier.spec), replace(RunConfig(**earlier.config), test_in_run=False)
         model = self.model(earlier.id)
         if model is None:
             from .storage import load_keras_model
@@ -158,24 +164,59 @@ class Runs:
     def history(self, record: RunRecord) -> dict[str, list[float]]:
         return self.snapshot(record).history()
 
+    # waiting ----------------------------------------------------------------------------------
+
+    def expected_seconds(self, run: TrainingRun) -> float:
+        """How long `run` will take from its start, by what this server measured of earlier runs."""
+        snap = run.snapshot()
+        images = snap.batches_per_epoch * run.spec.batch_size * run.epochs_to_train
+        return RUN_OVERHEAD_SECONDS + images * training_flops(run.spec) / self._rates[run.spec.kind]
+
+    def remaining_seconds(self, run: TrainingRun) -> float:
+        snap = run.snapshot()
+        if snap.state == "queued":
+            return self.expected_seconds(run)
+        if snap.eta is not None:
+            return snap.eta + RUN_OVERHEAD_SECONDS / 2
+        return self.expected_seconds(run)
+
+    def wait_seconds(self, run_id: str) -> float | None:
+        """Estimated seconds until a queued run starts: what the runs ahead of it (training, then
+        queued in click order) have left, shared among the server's training slots. None unless queued."""
+        with self._lock:
+            live = list(self._live.values())
+        mine = next((r for r in live if self._live.get(run_id) is r), None)
+        if mine is None or mine.snapshot().state != "queued":
+            return None
+        ahead = [r for r in live if not r.snapshot().done and r is not mine
+                 and (r.snapshot().state != "queued" or r.ticket < mine.ticket)]
+        return sum(self.remaining_seconds(r) for r in ahead) / max(1, self.queue.max_running)
+
+    def _learn_rate(self, run: TrainingRun) -> None:
+        snap = run.snapshot()
+        trained = len(snap.batch_loss) * run.spec.batch_size
+        if snap.state == "finished" and snap.elapsed > 1 and trained and run.initial_epoch == 0:
+            measured = trained * training_flops(run.spec) / snap.elapsed
+            self._rates[run.spec.kind] = 0.5 * self._rates[run.spec.kind] + 0.5 * measured
+
     # keeping ----------------------------------------------------------------------------------
 
     def _ended(self, workspace: Workspace, run_id: str, run: TrainingRun) -> None:
-        """In the training thread, once the run has ended: its model file and final record."""
-        snap = run.snapshot()
-        changes = dict(state=snap.state, progress=stored_progress(snap), error=snap.error,
-                       stop_reason=snap.stop_reason)
-        if run.model is not None and snap.state != FAILED and snap.test_accuracy is not None:
+        """In the training thread, once the run has ended: its model file, its test numbers measured on
+        that file (as the Evaluate page measures them, and kept for it), and its final record."""
+        changes, ended = {}, run.snapshot()
+        if run.model is not None and ended.state != FAILED and ended.batch_loss:  # it learnt something
             try:
-                record = self.store.run(run_id)
-                info = ModelInfo(name=record.label, normalize=record.normalize, dataset=record.dataset,
-                                 preset=record.preset, spec=record.spec, history=run.history(),
-                                 metrics={"test_accuracy": snap.test_accuracy, "test_loss": snap.test_loss},
-                                 extra={"run_id": run_id, "learner_id": workspace.id})
-                path = save_model(run.model, run_id, info, workspace.run_model_path(run_id).parent)
+                path = self._kept_model(workspace, run_id, run)
                 changes["model_file"] = workspace.relative(path)
-            except Exception as e:  # the run's numbers are kept even if its file could not be written
-                changes.update(state=FAILED, error=f"the model could not be kept: {e}")
+                self._test(path, run)
+            except Exception as e:  # the run's curves are kept even if its model could not be
+                run.record.update(state=FAILED, error=f"the model could not be kept: {e}")
+        run.record.update(evaluating=False)
+        self._learn_rate(run)
+        snap = run.snapshot()
+        changes.update(state=snap.state, progress=stored_progress(snap), error=snap.error,
+                       stop_reason=snap.stop_reason)
         self.store.update_run(run_id, **changes)
         with self._lock:
             self._live.pop(run_id, None)
@@ -186,6 +227,23 @@ class Runs:
                     self._recent.popitem(last=False)
         with contextlib.suppress(Exception):
             workspace.prune_runs()
+
+    def _kept_model(self, workspace: Workspace, run_id: str, run: TrainingRun) -> Path:
+        record = self.store.run(run_id)
+        info = ModelInfo(name=record.label, normalize=record.normalize, dataset=record.dataset,
+                         preset=record.preset, spec=record.spec, history=run.history(),
+                         extra={"run_id": run_id, "learner_id": workspace.id})
+        return save_model(run.model, run_id, info, workspace.run_model_path(run_id).parent)
+
+    def _test(self, path: Path, run: TrainingRun) -> None:
+        from .predict import Predictor
+
+        ds, limit = run.dataset, run.config.test_limit
+        x, y = (ds.x_test[:limit], ds.y_test[:limit]) if limit else (ds.x_test, ds.y_test)
+        result = self.evaluations.evaluate(path, ds.name, Predictor.load(path), x, y,
+                                           on_progress=lambda done, total: run.record.update(
+                                               evaluated=done / total))
+        run.record.update(test_loss=result.test_loss, test_accuracy=result.test_accuracy)
 
     def _persist_loop(self, every: float) -> None:
         beats = 0
@@ -224,5 +282,6 @@ class Runs:
         for run_id, run in live:
             run.join(max(0.0, deadline - time.monotonic()))
             with contextlib.suppress(Exception):
-                snap = run.snapshot()
-                self.store.update_run(run_id, state=INTERRUPTED, progress=stored_progress(snap))
+                progress = stored_progress(run.snapshot())
+                progress["evaluating"] = False  # nobody will test it: it has no kept model
+                self.store.update_run(run_id, state=INTERRUPTED, progress=progress)

@@ -70,8 +70,16 @@ def models_dir() -> Path:
     return Path(value) if value else PROJECT_ROOT / "models"
 
 
+SHIPPED_MODELS = {"mnist": "default.keras", "fashion-mnist": "fashion-mnist.keras"}
+
+
 def default_model_path() -> Path:
-    return PROJECT_ROOT / "models" / "default.keras"
+    return shipped_model_path("mnist")
+
+
+def shipped_model_path(dataset: str) -> Path:
+    """The model the app ships for a data set (read-only at run time; the CLI trains it)."""
+    return PROJECT_ROOT / "models" / SHIPPED_MODELS[dataset]
 
 
 def safe_model_name(name: str) -> str:

@@ -62,12 +62,20 @@ class Snapshot:
     eta: float | None = None
     test_loss: float | None = None
     test_accuracy: float | None = None
+    evaluating: bool = False  # training has ended and the model is being tested on the test set
+    evaluated: float = 0.0  # how much of the test set that test has done, 0-1
     error: str | None = None
     stop_reason: str | None = None
 
     @property
     def done(self) -> bool:
+        """Training has ended (the test set may still be on its way: see `settled`)."""
         return self.state in DONE_STATES
+
+    @property
+    def settled(self) -> bool:
+        """Training has ended and every number of the result is in."""
+        return self.done and not self.evaluating
 
     @property
     def fraction(self) -> float:
@@ -260,9 +268,20 @@ def default_queue() -> TrainingQueue:
         return _default_queue
 
 
+HOLDOUT, TEST = "holdout", "test"
+VALIDATION_SHARE = 0.1  # Keras' own MNIST example holds out 10 % of the training images
+
+
 @dataclass
 class RunConfig:
-    """What a run trains on, besides the model spec."""
+    """What a run trains on, besides the model spec.
+
+    `validation`: what each epoch is checked on. "holdout" (the default) keeps the last 10 % of
+    the training images out of training for that, and the test set is touched once, at the end;
+    "test" validates on the test set every epoch, as the tutorials did: a leak, since the
+    choices made while watching that curve then fit the test set too. `test_in_run`: whether
+    the run itself measures the test set at the end (False when the caller does it, e.g. on
+    the saved file, so that one model has one test number everywhere)."""
 
     dataset: str = "mnist"
     normalize: bool = True
@@ -271,6 +290,8 @@ class RunConfig:
     test_limit: int | None = None
     augment: bool = False
     validate: bool = True
+    validation: str = HOLDOUT
+    test_in_run: bool = True
 
 
 class TrainingRun:
@@ -326,7 +347,12 @@ class TrainingRun:
 
     def _train_count(self) -> int:
         n = len(self.dataset.x_train)
-        return min(n, self.config.train_limit) if self.config.train_limit else n
+        n = min(n, self.config.train_limit) if self.config.train_limit else n
+        return n - self._holdout_count(n)
+
+    def _holdout_count(self, n: int) -> int:
+        holds_out = self.config.validate and self.config.validation == HOLDOUT
+        return max(1, round(n * VALIDATION_SHARE)) if holds_out else 0
 
     def start(self) -> TrainingRun:
         if self._thread is not None:
@@ -355,9 +381,10 @@ class TrainingRun:
         return self.record.snapshot()
 
     def join(self, timeout: float | None = None) -> bool:
+        """Wait for the run's thread; True once its result is in (trained and tested)."""
         if self._thread is not None:
             self._thread.join(timeout)
-        return self.snapshot().done
+        return self.snapshot().settled
 
     def _should_stop(self) -> bool:
         if self._stop.is_set():
@@ -385,12 +412,13 @@ class TrainingRun:
             self.record.update(state=RUNNING if not self._stop.is_set() else STOPPING, queue_position=None)
             self._train()
         except Exception as e:  # reported through the record: the reader shows it
-            self.record.update(state=FAILED, error=f"{type(e).__name__}: {e}")
+            self.record.update(state=FAILED, error=f"{type(e).__name__}: {e}", evaluating=False)
         finally:
             self.queue.release(self.ticket)
 
     def prepared_data(self):
-        """Training and test arrays as views into the shared data set, labels encoded per spec."""
+        """(train, validation, test) pairs of arrays, views into the shared data set, labels encoded
+        per spec; validation is the held-out end of the training images, or the test set itself."""
         cfg, ds = self.config, self.dataset
         x_train, y_train = ds.x_train, ds.y_train
         if cfg.train_limit:
@@ -400,13 +428,16 @@ class TrainingRun:
             x_test, y_test = x_test[: cfg.test_limit], y_test[: cfg.test_limit]
         if self.spec.one_hot:
             y_train, y_test = one_hot(y_train, ds.num_classes), one_hot(y_test, ds.num_classes)
-        return x_train, y_train, x_test, y_test
+        held = self._holdout_count(len(x_train))
+        train = (x_train[: len(x_train) - held], y_train[: len(y_train) - held])
+        validation = (x_train[len(x_train) - held :], y_train[len(y_train) - held :]) if held else (x_test, y_test)
+        return train, validation, (x_test, y_test)
 
     def _train(self) -> None:
         import keras
 
         spec, cfg = self.spec, self.config
-        x_train, y_train, x_test, y_test = self.prepared_data()
+        (x_train, y_train), validation, (x_test, y_test) = self.prepared_data()
         steps_total = self.record.snapshot().batches_per_epoch * self.epochs_to_train
         with _build_lock:
             keras.utils.set_random_seed(cfg.seed + self.initial_epoch)
@@ -415,7 +446,7 @@ class TrainingRun:
             if getattr(self.model, "optimizer", None) is None:  # new, or loaded from a file without one
                 compile_model(self.model, spec, steps_total)
         train_data = self._training_input(x_train, y_train)
-        callback = _progress_callback(self, (x_test, y_test) if cfg.validate else None)
+        callback = _progress_callback(self, validation if cfg.validate else None)
         fit_kwargs = dict(
             epochs=self.initial_epoch + self.epochs_to_train,
             initial_epoch=self.initial_epoch,
@@ -428,18 +459,16 @@ class TrainingRun:
             self.model.fit(train_data, **fit_kwargs)
         snap = self.snapshot()
         last = snap.epochs[-1] if snap.epochs else None
-        finished_cleanly = not self._stop.is_set() and last is not None and last.val_loss is not None
-        if finished_cleanly:
-            test_loss, test_acc = last.val_loss, last.val_accuracy
-        else:
+        # The state says at once that training has ended (a Stop must not wait for the test set);
+        # the test numbers follow, measured once.
+        self.record.update(state=STOPPED if self._stop.is_set() else FINISHED, eta=0.0, evaluating=True,
+                           elapsed=time.monotonic() - callback.started)
+        validated_on_test = cfg.validation == TEST and last is not None and last.val_loss is not None
+        if validated_on_test and not self._stop.is_set():
+            self.record.update(test_loss=last.val_loss, test_accuracy=last.val_accuracy, evaluating=False)
+        elif cfg.test_in_run:
             test_loss, test_acc = self.model.evaluate(x_test, y_test, batch_size=1000, verbose=0)
-        self.record.update(
-            state=STOPPED if self._stop.is_set() else FINISHED,
-            test_loss=float(test_loss),
-            test_accuracy=float(test_acc),
-            eta=0.0,
-            elapsed=time.monotonic() - callback.started,
-        )
+            self.record.update(test_loss=float(test_loss), test_accuracy=float(test_acc), evaluating=False)
 
     def _training_input(self, x_train, y_train):
         if not self.config.augment:

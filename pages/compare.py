@@ -3,11 +3,12 @@ import streamlit as st
 from mnist_demo import models
 from mnist_demo.charts import history_figure, overlay_figure
 from mnist_demo.choices import EPOCHS, TRAIN_IMAGES_STEP
-from mnist_demo.experiments import normalization_findings
+from mnist_demo.experiments import normalization_findings, normalization_story
 from mnist_demo.ui.fixes import require_app_frame
+from mnist_demo.ui.guard import fragment
 from mnist_demo.ui.resources import chosen_dataset, try_dataset
 from mnist_demo.ui.runs import Poll, comparable_histories, latest_experiment, start_normalization_experiment
-from mnist_demo.ui.text import t
+from mnist_demo.ui.text import duration, t
 from mnist_demo.ui.workspace import remembered
 
 require_app_frame()
@@ -31,47 +32,49 @@ else:
         images = cols[2].slider(t("common.setting.train_images"), TRAIN_IMAGES_STEP, len(ds.x_train),
                                 step=TRAIN_IMAGES_STEP, key="exp_images")
     experiment = latest_experiment()
-    busy = experiment is not None and not all(e.snapshot().done for e in experiment)
+    busy = experiment is not None and not all(e.snapshot().settled for e in experiment)
     if st.button(t("compare.run"), type="primary", disabled=busy, key="exp_start"):
         start_normalization_experiment(models.preset(preset_name).replace(epochs=epochs), ds, images)
         st.rerun()
 
 chart_labels = {k: t(f"common.chart.{k}") for k in ("loss", "accuracy", "epoch", "batch", "validation")}
 experiment = latest_experiment()
-running = experiment is not None and not all(e.snapshot().done for e in experiment)
+running = experiment is not None and not all(e.snapshot().settled for e in experiment)
 
 
 experiment_poll = Poll("exp_polling", 0.5)
 
 
-@st.fragment(run_every=experiment_poll.every(running))
+@fragment(run_every=experiment_poll.every(running))
 def experiment_progress():
     if experiment is None:
         return
     snaps = {}
-    for entry in experiment:
+    for step, entry in enumerate(experiment, start=1):
         entry.touch()
         snap = entry.snapshot()
         snaps[entry.label] = snap
-        place = t("common.setting.queued", place=snap.queue_position or 1) if snap.state == "queued" else ""
-        st.caption(f"**{entry.label}** · {t('common.state.' + snap.state)} · {snap.fraction:.0%} {place}")
-    st.plotly_chart(overlay_figure(snaps, chart_labels), key="experiment_chart", width="stretch")
-    experiment_poll.rerun_page_if(all(s.done for s in snaps.values()))
+        if snap.state == "queued" and step == 2 and not experiment[0].snapshot().settled:
+            where = t("compare.second_step")  # waiting for the experiment's own first half
+        elif snap.state == "queued":
+            where = t("common.setting.queued", place=snap.queue_position or 1, wait=duration(entry.wait_seconds()))
+        else:
+            where = f"{snap.fraction:.0%}"
+        st.caption(f"{t('compare.step', step=step)} **{entry.label}** · {t('common.state.' + snap.state)} · {where}")
+    log_loss = st.toggle(t("compare.log_scale"), key="exp_log_loss", help=t("compare.log_scale_help"))
+    st.plotly_chart(overlay_figure(snaps, chart_labels, log_loss=log_loss), key="experiment_chart", width="stretch")
+    experiment_poll.rerun_page_if(all(s.settled for s in snaps.values()))
 
 
-experiment_progress()
+with remembered("exp_log_loss"):
+    st.session_state.setdefault("exp_log_loss", True)  # the raw run's loss of ~100 flattens the other one
+    experiment_progress()
 
 if experiment is not None and not running:
     normalized, raw = (entry.snapshot() for entry in experiment)
     if normalized.state == "finished" and raw.state == "finished":
-        found = normalization_findings(normalized, raw)
-        st.markdown(t("compare.result", norm=f"{found.normalized_accuracy:.2%}", raw=f"{found.raw_accuracy:.2%}",
-                      norm_rough=f"{found.normalized_roughness:.2f}", raw_rough=f"{found.raw_roughness:.2f}"))
-        st.markdown(t("compare.why"))
-        if found.raw_diverged:
-            st.markdown(t("compare.diverged"))
-        if found.raw_test_above_train:
-            st.markdown(t("compare.test_above_train"))
+        for key, values in normalization_story(normalization_findings(normalized, raw)):
+            st.markdown(t(key, **values))
 
 st.divider()
 st.subheader(t("compare.overlay"))

@@ -27,8 +27,11 @@ st.plotly_chart(
                        {"title": t("data.per_class"), "train": t("data.train"), "test": t("data.test")}),
     key="class_counts", width="stretch",
 )
-st.caption(t("data.balance", low=names[int(train_counts.argmin())], low_n=f"{train_counts.min():,}",
-             high=names[int(train_counts.argmax())], high_n=f"{train_counts.max():,}"))
+if train_counts.min() == train_counts.max():
+    st.caption(t("data.balanced", n=f"{train_counts.min():,}"))
+else:
+    st.caption(t("data.balance", low=names[int(train_counts.argmin())], low_n=f"{train_counts.min():,}",
+                 high=names[int(train_counts.argmax())], high_n=f"{train_counts.max():,}"))
 
 st.subheader(t("data.one_image"))
 with remembered("data_index"):

@@ -10,21 +10,25 @@ from mnist_demo.canvas import (
     canvas_problem,
 )
 from mnist_demo.charts import probability_figure
-from mnist_demo.images import digit_image
+from mnist_demo.images import digit_image, squared
 from mnist_demo.ui.fixes import require_app_frame
 from mnist_demo.ui.model_choice import model_picker
-from mnist_demo.ui.text import explain, t
+from mnist_demo.ui.resources import chosen_dataset
+from mnist_demo.ui.text import class_names, explain, t
 from mnist_demo.ui.workspace import remembered
 from mnist_demo.uploads import UploadError, image_from_upload
 
 require_app_frame()
 
-st.title(t("draw.title"))
-predictor = model_picker("draw_model")[1]
-st.caption(t("draw.model_info", name=predictor.name,
+dataset_name = chosen_dataset()
+names = class_names(dataset_name)
+st.title(t(f"draw.title.{dataset_name}"))
+_, predictor, model_label = model_picker("draw_model", dataset_name)
+st.caption(t("draw.model_info", name=model_label,
              scaling=t("common.setting.normalized") if predictor.info.normalize else t("common.setting.raw")))
 
 st.session_state.setdefault("canvas_generation", 0)
+st.session_state.setdefault("upload_generation", 0)
 pad, result = st.columns([1, 1], gap="large")
 with pad, remembered("draw_source", "step_crop", "step_scale", "step_center",
                      valid={"draw_source": ("canvas", "upload")}):
@@ -35,7 +39,7 @@ with pad, remembered("draw_source", "step_crop", "step_scale", "step_center",
                       label_visibility="collapsed")
     rgba = None
     if source == "canvas":
-        st.caption(t("draw.instructions"))
+        st.caption(t(f"draw.instructions.{dataset_name}"))
         canvas = st_canvas(
             stroke_width=STROKE_WIDTH, stroke_color=STROKE_COLOR, background_color=BACKGROUND_COLOR,
             width=CANVAS_SIZE, height=CANVAS_SIZE, drawing_mode="freedraw", return_image_data=True,
@@ -46,14 +50,19 @@ with pad, remembered("draw_source", "step_crop", "step_scale", "step_center",
             st.session_state.canvas_generation += 1
             st.rerun()
     else:
-        upload = st.file_uploader(t("draw.upload"), type=["png", "jpg", "jpeg"], help=t("draw.upload_help"),
-                                  key="draw_upload")
+        upload = st.file_uploader(t(f"draw.upload.{dataset_name}"), type=["png", "jpg", "jpeg"],
+                                  help=t("draw.upload_help"), key=f"draw_upload_{st.session_state.upload_generation}")
         if upload is not None:
             try:
                 rgba = image_from_upload(upload.getvalue())
                 st.image(rgba, caption=upload.name, width=CANVAS_SIZE)
-            except UploadError as e:
-                st.error(t("draw.bad_upload", error=explain(e)))
+            except UploadError as e:  # say why, and empty the uploader for the next try
+                st.session_state.upload_refused = t("draw.bad_upload", error=explain(e))
+                st.session_state.upload_generation += 1
+                st.rerun()
+        refused = st.session_state.pop("upload_refused", None)
+        if refused:
+            st.error(refused)
 
     with st.expander(t("draw.inspector"), expanded=False):
         toggles = st.columns(3)
@@ -68,13 +77,16 @@ with result:
     if prediction is None and rgba is not None and canvas_problem(rgba) == "noise":
         st.warning(t("draw.noise"))
     elif prediction is None:
-        st.info(t("draw.empty"))
+        st.info(t(f"draw.empty.{dataset_name}") if source == "canvas" else t("draw.empty_upload"))
     else:
-        st.markdown(t("draw.prediction", digit=prediction.digit, confidence=f"{prediction.confidence:.0%}"))
+        answer, confidence = names[prediction.digit], f"{prediction.confidence:.0%}"
+        st.markdown(t("draw.prediction", answer=answer, confidence=confidence))
+        if predictor.info.dataset == "mnist" and prediction.is_digit is False:
+            st.warning(t("draw.not_a_digit", answer=answer, confidence=confidence))
         st.plotly_chart(
-            probability_figure(prediction.probabilities, range(10), {
-                "title": t("draw.probabilities"), "probability": t("common.chart.probability"),
-                "class": t("common.chart.digit"),
+            probability_figure(prediction.probabilities, names, {
+                "title": t(f"draw.probabilities.{dataset_name}"), "probability": t("common.chart.probability"),
+                "class": t("common.chart.digit" if dataset_name == "mnist" else "common.chart.class"),
             }),
             key="probabilities", width="stretch",
         )
@@ -83,12 +95,12 @@ if prediction is not None:
     steps = prediction.steps
     st.subheader(t("draw.pipeline"))
     cols = st.columns(5)
-    images = [
-        (steps.ink, t("draw.step_raw")),
-        (steps.crop, t("draw.step_crop_image")),
+    images = [  # every tile square, so that they line up whatever the drawing's shape
+        (squared(steps.ink), t("draw.step_raw") if source == "canvas" else t("draw.step_raw_upload")),
+        (squared(steps.crop), t("draw.step_crop_image")),
         (digit_image(steps.scaled, 8), t("draw.step_scaled")),
         (digit_image(steps.image, 8), t("draw.step_centered")),
         (digit_image(prediction.image, 8), t("draw.step_model_input", scale=predictor.scaling_text)),
     ]
     for col, (image, caption) in zip(cols, images, strict=True):
-        col.image(image, caption=caption, width="stretch", clamp=True)
+        col.image(squared(image), caption=caption, width="stretch", clamp=True)

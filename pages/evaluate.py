@@ -1,18 +1,21 @@
 import streamlit as st
 
 from mnist_demo.charts import confusion_figure, per_class_figure
-from mnist_demo.images import digit_image
+from mnist_demo.images import digit_gallery_html, digit_image
 from mnist_demo.ui.fixes import require_app_frame
-from mnist_demo.ui.model_choice import evaluation, model_picker
+from mnist_demo.ui.guard import fragment
+from mnist_demo.ui.model_choice import evaluation_job, model_picker
 from mnist_demo.ui.resources import chosen_dataset, try_dataset
 from mnist_demo.ui.text import class_names, t
 from mnist_demo.ui.workspace import remembered
 
 require_app_frame()
 
+BLUE, RED = "#1f5fbf", "#d62728"  # right and wrong, as in the tutorials' grid
+
 st.title(t("evaluate.title"))
-predictor = model_picker("eval_model")[1]
 dataset_name = chosen_dataset()
+predictor = model_picker("eval_model", dataset_name)[1]
 ds, problem = try_dataset(dataset_name)
 if ds is None:
     st.error(t("evaluate.no_data", problem=problem))
@@ -22,8 +25,27 @@ if predictor.info.dataset != dataset_name:
     st.warning(t("evaluate.other_dataset", trained=t(f"common.dataset.{predictor.info.dataset}"),
                  chosen=t(f"common.dataset.{dataset_name}")))
 
-with st.spinner(t("evaluate.computing")):
-    result = evaluation(predictor, dataset_name)
+job = evaluation_job(predictor, dataset_name)
+
+
+@fragment(run_every=0.5)
+def evaluation_progress():
+    """While the test set is being predicted: how far it got, and the accuracy on what is done."""
+    partial = job.partial()
+    st.progress(job.done / job.total, text=t("evaluate.computing", done=f"{job.done:,}", total=f"{job.total:,}"))
+    if partial is not None:
+        st.caption(t("evaluate.so_far", n=f"{len(partial.labels):,}", acc=f"{partial.test_accuracy:.2%}"))
+    if job.finished:
+        st.rerun()
+
+
+if not job.finished:
+    evaluation_progress()
+    st.stop()
+if job.error:
+    st.error(t("evaluate.failed", error=job.error))
+    st.stop()
+result = job.result
 
 cols = st.columns(3)
 cols[0].metric(t("common.metric.test_accuracy"), f"{result.test_accuracy:.4f}")
@@ -71,14 +93,13 @@ with remembered("cell_true", "cell_pred", valid={"cell_true": classes, "cell_pre
 st.subheader(t("evaluate.grid"))
 with remembered("only_mistakes"):
     only_mistakes = st.toggle(t("evaluate.only_mistakes"), key="only_mistakes")
-shown = result.misclassified[:30] if only_mistakes else range(30)
-grid = st.columns(10)
-for i, index in enumerate(shown):
-    with grid[i % 10]:
-        st.image(digit_image(ds.x_test[index], 3), width="stretch")
-        predicted, label = int(result.predictions[index]), int(result.labels[index])
-        color = "blue" if predicted == label else "red"
-        st.markdown(f":{color}[**{names[predicted]}**]", help=t("evaluate.truth", label=names[label]))
+shown = list(result.misclassified[:30] if only_mistakes else range(30))
+predicted, truth = result.predictions[shown], result.labels[shown]
+st.html(digit_gallery_html(
+    ds.x_test[shown], [names[p] for p in predicted], size=64, kind="test-sample",
+    colors=[BLUE if p == y else RED for p, y in zip(predicted, truth, strict=True)],
+    titles=[t("evaluate.truth", label=names[y]) for y in truth],
+))
 
 st.subheader(t("evaluate.first_ten"))
 st.caption(t("evaluate.first_ten_help"))

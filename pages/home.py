@@ -15,7 +15,7 @@ st.markdown(t("home.intro"))
 st.subheader(t("home.datasets"))
 for name, source in available_datasets().items():
     if source:
-        st.markdown(t("home.dataset_local", name=t(f"common.dataset.{name}"), source=source))
+        st.markdown(t("home.dataset_local", name=t(f"common.dataset.{name}")))  # never the server's path
     else:
         st.markdown(t("home.dataset_missing", name=t(f"common.dataset.{name}")))
 

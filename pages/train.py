@@ -4,6 +4,7 @@ from mnist_demo import models
 from mnist_demo.charts import training_figure
 from mnist_demo.choices import (
     BATCH_SIZES,
+    CLASS_DEFAULTS,
     DROPOUT,
     DROPOUT_STEP,
     EPOCHS,
@@ -13,17 +14,19 @@ from mnist_demo.choices import (
     sanitized,
 )
 from mnist_demo.codegen import keras_code
+from mnist_demo.experiments import batch_norm_lag
 from mnist_demo.ui.fixes import require_app_frame
+from mnist_demo.ui.guard import fragment
 from mnist_demo.ui.model_choice import load_uploaded_model
 from mnist_demo.ui.resources import chosen_dataset, try_dataset
 from mnist_demo.ui.runs import Poll, active_run, continue_run, latest_run, save_run, start_training, stop_run
-from mnist_demo.ui.text import t
+from mnist_demo.ui.text import duration, t
 from mnist_demo.ui.workspace import remembered
 
 require_app_frame()
 
 SETTINGS = ("kind", "preset", "epochs", "batch_size", "learning_rate", "optimizer", "dropout", "width", "train_images",
-            "normalize", "upload_normalize")
+            "normalize", "validate_on_test", "upload_normalize")
 
 
 def apply_preset():
@@ -55,12 +58,14 @@ if ds is None:
     st.stop()
 
 with remembered(*SETTINGS):  # the learner's settings, kept in their workspace
-    if "preset" not in st.session_state:
-        st.session_state.update(kind="mlp", preset="mlp-512x2")
+    if "preset" not in st.session_state:  # a learner's first visit: a run that fits a class
+        st.session_state.update(kind=CLASS_DEFAULTS["kind"], preset=CLASS_DEFAULTS["preset"])
         apply_preset()
+        st.session_state.epochs = CLASS_DEFAULTS["epochs"]
 
     st.session_state.setdefault("train_images", len(ds.x_train))
     st.session_state.setdefault("normalize", True)
+    st.session_state.setdefault("validate_on_test", False)
     st.session_state.setdefault("upload_normalize", True)
     st.session_state.update(sanitized(
         {k: st.session_state[k] for k in ("kind", "preset", "optimizer", "epochs", "batch_size", "learning_rate",
@@ -72,9 +77,9 @@ with remembered(*SETTINGS):  # the learner's settings, kept in their workspace
     with settings:
         st.radio(t("train.kind"), models.KINDS, key="kind", horizontal=True, on_change=apply_kind,
                  format_func={k: t(f"common.kind.{k}") for k in models.KINDS}.get, help=t("train.kind_help"))
-        preset_names = {p: f"{p} — {t('common.preset.' + p)}" for p in models.PRESETS}
         st.selectbox(t("common.setting.preset"), models.presets_for(st.session_state.kind), key="preset",
-                     on_change=apply_preset, format_func=preset_names.get)
+                     on_change=apply_preset)
+        st.caption(t(f"common.preset.{st.session_state.preset}"))  # in full: a select box would cut it off
         st.slider(t("common.setting.epochs"), *EPOCHS, key="epochs", help=t("train.epochs_help"))
         st.select_slider(t("common.setting.batch_size"), BATCH_SIZES, key="batch_size",
                          help=t("train.batch_size_help"))
@@ -82,7 +87,8 @@ with remembered(*SETTINGS):  # the learner's settings, kept in their workspace
                          help=t("train.learning_rate_help"))
         st.selectbox(t("common.setting.optimizer"), models.OPTIMIZERS, key="optimizer", format_func=str.upper)
         st.slider(t("train.dropout"), *DROPOUT, step=DROPOUT_STEP, key="dropout", help=t("train.dropout_help"))
-        st.select_slider(t(f"train.width_{st.session_state.kind}"), WIDTHS, key="width", help=t("train.width_help"))
+        st.select_slider(t(f"train.width_{st.session_state.kind}"), WIDTHS[st.session_state.kind], key="width",
+                         help=t("train.width_help"))
         st.slider(t("common.setting.train_images"), TRAIN_IMAGES_STEP, len(ds.x_train), step=TRAIN_IMAGES_STEP,
                   key="train_images", help=t("train.train_images_help"))
 
@@ -95,12 +101,13 @@ with remembered(*SETTINGS):  # the learner's settings, kept in their workspace
     with live:
         normalize = st.toggle(t("common.setting.normalize"), key="normalize")
         st.caption(t("train.normalize_on") if normalize else t("train.normalize_off"))
+        on_test = st.toggle(t("train.validate_on_test"), key="validate_on_test", help=t("train.validate_on_test_help"))
         running = active_run()
         start, stop, _ = st.columns([1, 1, 2])
         if start.button(t("train.start"), type="primary", disabled=running is not None, width="stretch",
                         key="train_start"):
             start_training(spec, ds, normalize=normalize, train_images=st.session_state.train_images,
-                           preset=st.session_state.preset)
+                           preset=st.session_state.preset, validate_on_test=on_test)
             st.rerun()
         if stop.button(t("train.stop"), disabled=running is None, width="stretch", key="train_stop"):
             stop_run(running, t("train.stopped_by_user"))
@@ -126,7 +133,7 @@ chart_labels = {k: t(f"common.chart.{k}") for k in ("loss", "accuracy", "epoch",
 progress_poll = Poll("polling", 0.5)
 
 
-@st.fragment(run_every=progress_poll.every(running is not None))
+@fragment(run_every=progress_poll.every(running is not None))
 def live_progress():
     entry = latest_run()
     if entry is None:
@@ -135,15 +142,23 @@ def live_progress():
     entry.touch()
     snap = entry.snapshot()
     st.markdown(f"**{entry.label}** · {t('common.state.' + snap.state)}")
-    if snap.state == "queued":
-        st.info(t("common.setting.queued", place=snap.queue_position or 1))
+    if snap.state == "queued":  # no chart yet: it would be empty axes
+        st.info(t("common.setting.queued", place=snap.queue_position or 1, wait=duration(entry.wait_seconds())))
+        progress_poll.rerun_page_if(False)
+        return
+    if snap.evaluating:
+        st.progress(snap.evaluated, text=t("train.testing", n=f"{len(ds.x_test):,}"))
+    elif snap.done:
+        st.caption(t("train.progress_done", epochs=len(snap.epochs), rate=f"{snap.samples_per_second:,.0f}",
+                     elapsed=f"{snap.elapsed:.0f}"))
     else:
-        eta = t("train.seconds", n=f"{snap.eta:.0f}") if snap.eta is not None else "…"
         st.progress(snap.fraction, text=t(
             "train.progress", epoch=min(snap.epochs_done + 1, snap.epochs_total), epochs=snap.epochs_total,
-            eta=eta, rate=f"{snap.samples_per_second:,.0f}", elapsed=f"{snap.elapsed:.0f}",
+            eta=duration(snap.eta), rate=f"{snap.samples_per_second:,.0f}", elapsed=f"{snap.elapsed:.0f}",
         ))
-    st.plotly_chart(training_figure(snap, chart_labels), key="training_chart", width="stretch")
+    validation = t("common.chart.validation_test") if entry.validates_on_test else t("common.chart.validation")
+    st.plotly_chart(training_figure(snap, {**chart_labels, "validation": validation}), key="training_chart",
+                    width="stretch")
     if snap.epochs:
         last = snap.epochs[-1]
         cols = st.columns(4)
@@ -152,14 +167,14 @@ def live_progress():
         if last.val_loss is not None:
             cols[2].metric(t("common.metric.val_loss"), f"{last.val_loss:.4f}")
             cols[3].metric(t("common.metric.val_accuracy"), f"{last.val_accuracy:.4f}")
-    progress_poll.rerun_page_if(snap.done)
+    progress_poll.rerun_page_if(snap.settled)
 
 
 with live:
     live_progress()
 
 entry = latest_run()
-if entry is not None and entry.snapshot().done:
+if entry is not None and entry.snapshot().settled:
     snap = entry.snapshot()
     st.divider()
     st.subheader(t("train.result"))
@@ -170,6 +185,10 @@ if entry is not None and entry.snapshot().done:
         st.warning(t("train.interrupted_note"))
     if snap.state == "stopped":
         st.warning(t("train.stopped_note", reason=snap.stop_reason or ""))
+        lag = batch_norm_lag(entry.spec, snap)
+        if lag:
+            st.info(t("train.bn_note", test=f"{snap.test_accuracy:.2%}", batch=f"{lag:.2%}",
+                      batches=f"{len(snap.batch_loss):,}"))
     if snap.test_accuracy is None or entry.model_path is None:
         st.stop()  # an interrupted run keeps its curves, but no model
     cols = st.columns(3)

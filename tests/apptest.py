@@ -56,3 +56,9 @@ def workspace_of(at: AppTest):
 
     store = open_store()
     return Workspace(store, store.learner_by_token(at.query_params["w"]), state_dir())
+
+
+def result_metrics(at: AppTest, seconds: float = 180) -> dict[str, str]:
+    """The Train page's metrics once its latest run has its result (trained, then tested)."""
+    wait_for(at, lambda a: any(m.label == "Test accuracy" for m in a.metric), seconds)
+    return {m.label: m.value for m in at.metric}

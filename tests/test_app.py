@@ -2,7 +2,6 @@
 
 import os
 import re
-import time
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +10,7 @@ import pytest
 from harness.drawing import ONE, SEVEN, canvas_value
 from mnist_demo.render import render_strokes
 
-from .apptest import app, start_training, texts, wait_for
+from .apptest import app, result_metrics, start_training, texts, wait_for
 from .conftest import requires_mnist
 
 
@@ -33,17 +32,30 @@ def test_train_runs_shows_live_metrics_and_result():
     at.radio(key="kind").set_value("mlp").run()
     start_training(at, "mlp-64", epochs=2, train_images=3000)
     assert at.button(key="train_start").disabled and not at.button(key="train_stop").disabled
-    deadline = time.monotonic() + 120
-    while "· finished" not in texts(at) and time.monotonic() < deadline:
-        time.sleep(0.5)
-        at.run()
-    text = texts(at)
-    assert "mlp-64 (/255)** · finished" in text
-    metrics = {m.label: m.value for m in at.metric}
-    assert float(metrics["Test accuracy"]) > 0.7
-    assert float(metrics["Validation accuracy"]) == pytest.approx(float(metrics["Test accuracy"]), abs=1e-4)
+    metrics = result_metrics(at)
+    assert "mlp-64 (/255)** · finished" in texts(at)
+    assert float(metrics["Test accuracy"]) > 0.7 and float(metrics["Validation accuracy"]) > 0.7
     summary = at.dataframe[0].value
     assert list(summary["params"])[-1] == 650 and summary["params"].sum() == 784 * 64 + 64 + 650
+    chart = at.get("plotly_chart")[0].proto.spec
+    assert "held-out 10 %" in chart and "the test set" not in chart  # validated on held-out images
+
+    at.switch_page("pages/evaluate.py").run()  # the run just ended is the model Evaluate opens on
+    wait_for(at, lambda a: len(a.metric) > 0)
+    evaluated = {m.label: m.value for m in at.metric}
+    assert evaluated["Test accuracy"] == metrics["Test accuracy"]  # one model, one number
+    assert evaluated["Test loss"] == metrics["Test loss"]
+
+
+@requires_mnist
+def test_validating_on_the_test_set_as_the_tutorials_did_is_a_choice():
+    at = app("pages/train.py")
+    at.toggle(key="validate_on_test").set_value(True).run()
+    assert "a leak" in at.toggle(key="validate_on_test").help
+    start_training(at, "mlp-64", epochs=1, train_images=3000)
+    metrics = result_metrics(at)
+    assert float(metrics["Validation accuracy"]) == pytest.approx(float(metrics["Test accuracy"]), abs=2e-3)
+    assert "the test set, as the tutorials did" in at.get("plotly_chart")[0].proto.spec
 
 
 @requires_mnist
@@ -52,8 +64,8 @@ def test_stop_ends_a_long_run_and_keeps_its_curve():
     start_training(at, "mlp-512x2", epochs=30)
     wait_for(at, lambda a: "· training" in texts(a) and a.get("progress"), 90)
     at.button(key="train_stop").click().run()
-    wait_for(at, lambda a: "· stopped" in texts(a), 60)
-    assert "Stopped early (stopped by user)" in texts(at)
+    assert "· stopped" in texts(at) or "· stopping" in texts(at)  # the click's own rerun says so
+    wait_for(at, lambda a: "Stopped early (stopped by user)" in texts(a), 60)  # then the result, tested
     assert not at.button(key="train_start").disabled
 
 
@@ -99,11 +111,13 @@ def test_draw_blank_canvas_asks_to_draw():
 def test_draw_bad_upload_gets_a_message():
     at = app("pages/draw.py")
     at.radio(key="draw_source").set_value("upload").run()
-    at.file_uploader(key="draw_upload").upload("digit.png", b"this is not a picture", "image/png").run()
+    at.file_uploader(key="draw_upload_0").upload("digit.png", b"this is not a picture", "image/png").run()
     assert not at.exception, [e.value for e in at.exception]
     assert [e.value for e in at.error] == [
         "That file cannot be used: this is not a PNG or JPEG image (or it is too large to open safely)."]
     assert "Prediction" not in texts(at)
+    assert at.file_uploader(key="draw_upload_1").value in (None, [])  # an empty uploader for the next try
+    assert "Upload a picture: the prediction appears here." in texts(at)
 
 
 @requires_mnist
@@ -137,7 +151,7 @@ def test_saving_checks_names_keeps_the_model_in_the_workspace_and_asks_before_re
     monkeypatch.setenv("MNIST_DEMO_MODELS_DIR", str(tmp_path))
     at = app("pages/train.py")
     start_training(at, "mlp-64", epochs=1, train_images=1000)
-    wait_for(at, lambda a: "· finished" in texts(a), 120)
+    result_metrics(at)
     for bad, message in [("../x", "may not contain"), ("   ", "the name is empty"), (".hidden", "start with a dot"),
                          ("default", "shared with the whole class")]:
         assert "Not saved: " in texts(_save_as(at, bad)) and message in texts(at), (bad, texts(at))
@@ -148,7 +162,8 @@ def test_saving_checks_names_keeps_the_model_in_the_workspace_and_asks_before_re
     assert list(tmp_path.iterdir()) == []  # the shared models folder is not the learner's
     saved = list(Path(os.environ["MNIST_DEMO_STATE_DIR"]).glob("models/*/saved/数字モデル.keras"))
     assert len(saved) == 1
-    assert "Saved: 数字モデル" in app("pages/draw.py", link=at.query_params["w"]).selectbox(key="draw_model").options
+    draw = app("pages/draw.py", link=at.query_params["w"])
+    assert "Saved: 数字モデル · MNIST" in draw.selectbox(key="draw_model").options
 
 
 def test_a_link_brings_back_the_settings_and_no_link_gets_a_new_workspace():
@@ -170,3 +185,20 @@ def test_settings_survive_a_visit_to_another_page():
     at.switch_page("pages/draw.py").run()
     at.switch_page("pages/train.py").run()
     assert at.radio(key="kind").value == "cnn" and at.slider(key="epochs").value == 5
+
+
+@requires_mnist
+def test_a_run_stopped_while_it_waits_in_the_queue_says_so_without_a_traceback():
+    ahead = app("pages/train.py")
+    start_training(ahead, "mlp-512x2", epochs=30)  # holds the server's one training slot
+    wait_for(ahead, lambda a: "· training" in texts(a), 90)
+    waiting = app("pages/train.py")
+    start_training(waiting, "mlp-64", epochs=1)
+    assert "· waiting in the queue" in texts(waiting) and "place 1 in the queue, starting in about" in texts(waiting)
+    assert not waiting.get("plotly_chart")  # no empty axes while it waits
+    waiting.button(key="train_stop").click().run()
+    wait_for(waiting, lambda a: "· stopped" in texts(a), 30)
+    assert not waiting.exception and not waiting.error
+    assert "Test accuracy" not in [m.label for m in waiting.metric]  # nothing was trained, nothing tested
+    ahead.button(key="train_stop").click().run()
+    wait_for(ahead, lambda a: "Stopped early" in texts(a), 60)

@@ -1,25 +1,35 @@
 """AppTest of the teaching pages: Evaluate, Compare, Data, and the Train page's extras."""
 
+import re
 
-from .apptest import app, start_training, texts, wait_for, workspace_of
+from .apptest import app, result_metrics, start_training, texts, wait_for, workspace_of
 from .conftest import requires_fashion, requires_mnist
+
+BLUE, RED = "#1f5fbf", "#d62728"  # pages/evaluate.py's right and wrong
+
+
+def _grid_colors(at) -> list[str]:
+    """The caption colour of each picture in the 30-image grid (blue right, red wrong)."""
+    grid = next(h.proto.body for h in at.get("html") if "test-sample" in h.proto.body)
+    return re.findall(r"<figcaption[^>]*color:(#[0-9a-f]{6})", grid)
 
 
 @requires_mnist
 def test_evaluate_shows_metrics_confusion_and_the_grid():
     at = app("pages/evaluate.py")
+    wait_for(at, lambda a: len(a.metric) > 0)  # the test set is predicted in the background meanwhile
     metrics = {m.label: m.value for m in at.metric}
     assert float(metrics["Test accuracy"]) >= 0.993
     assert metrics["Mistakes"].endswith("/ 10,000")
     assert len(at.get("plotly_chart")) == 2  # per-class accuracy and the confusion matrix
-    grid = [m.value for m in at.markdown if m.value.startswith((":blue[", ":red["))]
-    assert len(grid) == 30 and sum(v.startswith(":blue[") for v in grid) >= 28
+    grid = _grid_colors(at)
+    assert len(grid) == 30 and grid.count(BLUE) >= 28
     first_ten = at.dataframe[0].value
     assert list(first_ten["Label"]) == ["7", "2", "1", "0", "4", "1", "4", "9", "5", "9"]
 
     at.toggle(key="only_mistakes").set_value(True).run()
-    grid = [m.value for m in at.markdown if m.value.startswith((":blue[", ":red["))]
-    assert grid and all(v.startswith(":red[") for v in grid)
+    grid = _grid_colors(at)
+    assert grid and set(grid) == {RED}
 
     at.selectbox(key="cell_true").set_value(4).run()
     at.selectbox(key="cell_pred").set_value(4).run()
@@ -37,9 +47,9 @@ def test_compare_runs_the_normalization_experiment_and_explains_it():
     wait_for(at, lambda a: "**Result.**" in texts(a))
     text = texts(at)
     assert "With / 255 the model reaches" in text and "**Why.**" in text
-    assert "MLP /255" in text and "MLP raw 0-255" in text
+    assert "MLP (/255)" in text and "MLP (raw 0-255)" in text
     histories = at.multiselect[0]
-    assert [v.split(" ", 1)[1] for v in histories.value[:2]] == ["MLP /255", "MLP raw 0-255"]
+    assert [v.split(" ", 1)[1] for v in histories.value[:2]] == ["MLP (/255)", "MLP (raw 0-255)"]
     table = at.dataframe[0].value
     assert list(table["Name"])[:2] == histories.value[:2]
     assert table["Test accuracy"][0] > table["Test accuracy"][1] + 0.2
@@ -76,9 +86,10 @@ def test_keras_code_panel_follows_the_sliders():
 def test_train_more_epochs_continues_the_curve():
     at = app("pages/train.py")
     start_training(at, "mlp-512x2", epochs=1, train_images=2000)
-    wait_for(at, lambda a: "· finished" in texts(a))
+    result_metrics(at)
     at.button(key="train_more").click().run()
-    wait_for(at, lambda a: "(/255) +1** · finished" in texts(a))
+    wait_for(at, lambda a: "+1 (/255)** · finished" in texts(a))
+    result_metrics(at)
     first, more = workspace_of(at).runs()[-2:]
     assert more.continued_from == first.id
     assert [e["epoch"] for e in more.progress_data()["epochs"]] == [1, 2]

@@ -57,7 +57,7 @@ def test_a_run_is_kept_with_its_model_and_found_by_a_restarted_server(state, mni
 
 
 @requires_mnist
-def test_a_server_that_stops_keeps_its_running_run_as_interrupted(state, mnist, tmp_path):
+def test_a_server_that_stops_keeps_its_running_run_as_interrupted_and_not_being_tested(state, mnist, tmp_path):
     store, workspace, _ = state
     runs = Runs(store, tmp_path, TrainingQueue(1), persist_every=0.2)
     record = runs.start(workspace, preset("mlp-512x2").replace(epochs=20), mnist, RunConfig(), label="long")
@@ -65,6 +65,8 @@ def test_a_server_that_stops_keeps_its_running_run_as_interrupted(state, mnist, 
     runs.close()
     kept = store.run(record.id)
     assert kept.state == "interrupted" and len(kept.progress_data()["batch_loss"]) > 3
+    snap = Runs(store, tmp_path, TrainingQueue(1)).snapshot(kept)
+    assert snap.settled and not snap.evaluating
 
 
 @requires_mnist

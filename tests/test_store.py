@@ -166,3 +166,20 @@ def test_only_the_newest_unsaved_runs_are_kept(store, tmp_path):
     assert dropped == [r.id for r in made[:2]]
     left = {r.id for r in workspace.runs()}
     assert first.id in left and running.id in left and len(left) == 12
+
+
+def test_uploads_are_bounded_per_learner(store, tmp_path):
+    from mnist_demo.storage import ModelInfo
+    from mnist_demo.workspace import MAX_UPLOADS
+
+    workspace, _ = _workspace_with_a_run(store, tmp_path)
+    for i in range(MAX_UPLOADS):
+        workspace.add_upload(f"up{i}", b"x" * 1000, ModelInfo(name=f"up{i}"))
+    with pytest.raises(WorkspaceError) as full:
+        workspace.add_upload("one more", b"x", ModelInfo(name="one more"))
+    assert full.value.reason == "uploads_full"
+    workspace.add_upload("up0", b"y" * 10, ModelInfo(name="up0"))  # replacing an upload needs no new place
+    workspace.delete_saved("up1")  # a place is free again, but not that much room
+    with pytest.raises(WorkspaceError) as big:
+        workspace.add_upload("huge", b"x" * (100 * 2**20 + 1), ModelInfo(name="huge"))
+    assert big.value.reason == "uploads_full"

@@ -28,13 +28,25 @@ def test_mlp_learns_on_a_subset_and_reports_everything(mnist):
     assert snap.test_accuracy >= 0.84, snap.test_accuracy
     assert [e.epoch for e in snap.epochs] == [1, 2]
     assert all(e.val_accuracy is not None and e.val_loss is not None for e in snap.epochs)
-    assert snap.test_accuracy == pytest.approx(snap.epochs[-1].val_accuracy)
-    assert len(snap.batch_loss) == 2 * 60 and snap.batch_x[-1] == pytest.approx(2.0)
+    assert len(snap.batch_loss) == 2 * 54 and snap.batch_x[-1] == pytest.approx(2.0)  # 90 % of 6,000, batches of 100
     assert snap.batch_loss[-1] < snap.batch_loss[0]
     assert snap.samples_per_second > 0 and snap.elapsed > 0 and snap.fraction == 1.0
     growing = [len(s.batch_loss) for s in seen]
     assert growing == sorted(growing) and len(set(growing)) > 2, "the record must be readable while training"
-    assert run.history()["val_accuracy"][-1] == snap.test_accuracy
+    assert run.history()["val_accuracy"][-1] == snap.epochs[-1].val_accuracy
+
+
+def test_validation_holds_out_the_end_of_the_training_images_unless_told_to_use_the_test_set(mnist):
+    held = _run(mnist)
+    (x_train, _), (x_val, _), (x_test, _) = held.prepared_data()
+    assert (len(x_train), len(x_val), len(x_test)) == (5400, 600, 2000)
+    assert (x_val == mnist.x_train[5400:6000]).all()
+    tutorial = _run(mnist, validation="test")
+    (x_train, _), (x_val, _), _ = tutorial.prepared_data()
+    assert len(x_train) == 6000 and (x_val == mnist.x_test[:2000]).all()
+    tutorial.start().join()
+    snap = tutorial.snapshot()
+    assert snap.test_accuracy == pytest.approx(snap.epochs[-1].val_accuracy)  # the tutorials' single number
 
 
 def test_stop_ends_within_a_batch_and_keeps_the_partial_curve(mnist):

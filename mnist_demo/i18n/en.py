@@ -11,7 +11,8 @@ CATALOG: dict[str, str] = {
     "frame.dataset": "Data set",
     "frame.dataset_help": "MNIST: handwritten digits. Fashion-MNIST: the same format with ten kinds of clothing.",
     "frame.training": "{label}: epoch {epoch}/{epochs}",
-    "frame.queued": "{label}: waiting for a free slot, place {place}",
+    "frame.queued": "{label}: waiting for a free slot, place {place} (about {wait})",
+    "frame.testing": "{label}: testing on the test set",
     "frame.nav.evaluate": "Evaluate",
     "frame.nav.compare": "Compare",
     "frame.nav.data": "Data",
@@ -22,6 +23,10 @@ CATALOG: dict[str, str] = {
     "frame.link": (
         "Your link: open it on any device to come back to your runs and models. Keep it to yourself: whoever has it "
         "can act as you."
+    ),
+    "frame.unexpected": (
+        "Something went wrong on the server, and it was not your doing. Reload the page to go on; if it happens again, "
+        "tell your teacher this code: {id}."
     ),
 
     # common
@@ -47,16 +52,20 @@ CATALOG: dict[str, str] = {
     "common.setting.normalized": "/255",
     "common.setting.raw": "raw 0-255",
     "common.setting.queued": (
-        "Other trainings are running on this server. Yours starts soon: place {place} in the queue."
+        "Waiting for a free training slot on this server: place {place} in the queue, starting in about {wait}."
     ),
+    "common.duration.seconds": "{n} s",
+    "common.duration.minutes": "{n} min",
     "common.chart.loss": "Loss",
     "common.chart.accuracy": "Accuracy",
     "common.chart.epoch": "Epoch",
     "common.chart.batch": "training, per batch (smoothed)",
     "common.chart.train_epoch": "training, per epoch",
-    "common.chart.validation": "validation (test set), per epoch",
+    "common.chart.validation": "validation (held-out 10 % of the training images), per epoch",
+    "common.chart.validation_test": "validation (the test set, as the tutorials did), per epoch",
     "common.chart.probability": "Probability",
     "common.chart.digit": "Digit",
+    "common.chart.class": "Class",
     "common.metric.val_loss": "Validation loss",
     "common.metric.val_accuracy": "Validation accuracy",
     "common.metric.test_accuracy": "Test accuracy",
@@ -74,7 +83,7 @@ CATALOG: dict[str, str] = {
     "common.class.fashion-mnist.7": "Sneaker",
     "common.class.fashion-mnist.8": "Bag",
     "common.class.fashion-mnist.9": "Ankle boot",
-    "common.models.default": "Shipped default model",
+    "common.models.default": "Shipped {dataset} model",
     "common.models.shared": "Shared: {name}",
     "common.models.run": "Your run {label} · test accuracy {acc}",
     "common.models.saved": "Saved: {name}",
@@ -102,7 +111,7 @@ CATALOG: dict[str, str] = {
         "**Draw** a digit and ask the model what it is, with the probability of every class."
     ),
     "home.datasets": "Data sets",
-    "home.dataset_local": "- **{name}**: ready, from `{source}`",
+    "home.dataset_local": "- **{name}**: ready",
     "home.dataset_missing": (
         "- **{name}**: not found locally. Set `MNIST_DEMO_DATA_DIR` to a folder with its IDX files, or run the app "
         "once with internet access and Keras downloads it."
@@ -132,13 +141,27 @@ CATALOG: dict[str, str] = {
     "train.normalize_off": (
         "Raw pixels 0-255 go in: the first layer's outputs are huge, updates overshoot and the curves turn erratic."
     ),
+    "train.validate_on_test": "Validate on the test set, as the tutorials did",
+    "train.validate_on_test_help": (
+        "The tutorials watch the test set after every epoch. That is a leak: every choice you make while watching that "
+        "curve (more epochs, another learning rate) fits the test set a little, and its accuracy stops being an honest "
+        "measure. By default the app holds out the last 10 % of the training images for that, as Keras' own MNIST "
+        "example does, and uses the test set once, at the end."
+    ),
     "train.start": "Train",
     "train.stop": "Stop",
     "train.nothing_yet": "Choose the settings and press Train: the curves appear here as the model learns.",
     "train.progress": "Epoch {epoch}/{epochs} · {rate} images/s · {elapsed} s elapsed · about {eta} left",
+    "train.progress_done": "{epochs} epoch(s) · {rate} images/s · {elapsed} s",
+    "train.testing": "Training has ended. Testing the model on the {n} test images…",
     "train.result": "Result",
     "train.failed": "Training failed: {error}",
     "train.stopped_note": "Stopped early ({reason}). The model is evaluated as it was when it stopped.",
+    "train.bn_note": (
+        "Stopped this early, the test accuracy ({test}) is far below the last batches' ({batch}): batch normalization "
+        "tests with running averages of the batches' statistics, which after {batches} batches still lag behind. After "
+        "an epoch or so the two agree."
+    ),
     "train.interrupted_note": (
         "This run was interrupted: the server stopped while it trained. Its curves up to then are kept; train it again "
         "to get a model."
@@ -174,7 +197,6 @@ CATALOG: dict[str, str] = {
     "train.upload.loaded": "Loaded {name}: pick it on the Draw and Evaluate pages.",
     "train.upload.bad": "This model cannot be used: {error}",
     "train.stopped_by_user": "stopped by user",
-    "train.seconds": "{n} s",
     "train.col_layer": "Layer (type)",
     "train.col_output": "Output shape",
     "train.col_params": "Parameters",
@@ -292,30 +314,44 @@ CATALOG: dict[str, str] = {
     ),
 
     # draw
-    "draw.title": "Draw a digit",
+    "draw.title.mnist": "Draw a digit",
+    "draw.title.fashion-mnist": "Draw a piece of clothing",
     "draw.model": "Model",
     "draw.model_info": "Using {name} · input pixels {scaling}",
     "draw.source": "Input",
     "draw.source_canvas": "Draw",
     "draw.source_upload": "Upload a picture",
-    "draw.instructions": "Draw one digit, large, with the mouse or a finger. The bin icon or Clear starts over.",
+    "draw.instructions.mnist": "Draw one digit, large, with the mouse or a finger. The bin icon or Clear starts over.",
+    "draw.instructions.fashion-mnist": (
+        "Draw one piece of clothing, large: a T-shirt, trousers, a dress, a sneaker, a bag… The bin icon or Clear "
+        "starts over."
+    ),
     "draw.clear": "Clear",
-    "draw.upload": "A PNG or JPEG of one digit",
+    "draw.upload.mnist": "A PNG or JPEG of one digit",
+    "draw.upload.fashion-mnist": "A PNG or JPEG of one piece of clothing",
     "draw.upload_help": "Up to 5 MB. Dark ink on a light background or light on dark both work.",
     "draw.bad_upload": "That file cannot be used: {error}.",
-    "draw.empty": "Draw a digit on the canvas: the prediction appears here.",
+    "draw.empty.mnist": "Draw a digit on the canvas: the prediction appears here.",
+    "draw.empty.fashion-mnist": "Draw a piece of clothing on the canvas: the prediction appears here.",
+    "draw.empty_upload": "Upload a picture: the prediction appears here.",
     "draw.noise": (
         "This does not look like a drawing of a digit (scattered dots, or ink all over). Clear the canvas and draw one "
         "digit with a few strokes."
     ),
-    "draw.prediction": "## Prediction: {digit}\n{confidence} sure",
-    "draw.probabilities": "Probability of each digit",
+    "draw.prediction": "## Prediction: {answer}\n{confidence} sure",
+    "draw.probabilities.mnist": "Probability of each digit",
+    "draw.probabilities.fashion-mnist": "Probability of each class",
+    "draw.not_a_digit": (
+        "**This doesn't look like a digit.** The model still had to pick one: softmax always spreads a probability of "
+        "1 over the ten digits, so the forced answer is {answer} at {confidence}."
+    ),
     "draw.inspector": "Preprocessing inspector: switch steps off and watch the probabilities",
     "draw.step_crop": "Crop to the ink",
     "draw.step_scale": "Scale to 20 px",
     "draw.step_center": "Centre of mass",
     "draw.pipeline": "What the model saw",
     "draw.step_raw": "Canvas (ink)",
+    "draw.step_raw_upload": "Picture (ink)",
     "draw.step_crop_image": "Cropped to the ink",
     "draw.step_scaled": "Long side 20 px",
     "draw.step_centered": "Centred in 28x28",
@@ -327,7 +363,9 @@ CATALOG: dict[str, str] = {
     "evaluate.other_dataset": (
         "This model was trained on {trained}; it is evaluated here on {chosen} (the data set chosen in the sidebar)."
     ),
-    "evaluate.computing": "Predicting all 10,000 test images…",
+    "evaluate.computing": "Predicting the test images: {done} of {total}",
+    "evaluate.so_far": "Accuracy on the first {n} so far: {acc}",
+    "evaluate.failed": "The evaluation failed: {error}",
     "evaluate.mistakes": "Mistakes",
     "evaluate.per_class": "Accuracy per class",
     "evaluate.confusion": "Confusion matrix",
@@ -357,15 +395,41 @@ CATALOG: dict[str, str] = {
         "0-255 values. Watch both learn on the same axes."
     ),
     "compare.run": "Run the experiment",
-    "compare.result": (
-        "**Result.** With / 255 the model reaches **{norm}** test accuracy; with raw pixels **{raw}**. The raw run's "
-        "loss curve is rougher (batch-to-batch jumps {raw_rough} of its level, against {norm_rough})."
+    "compare.step": "Step {step}:",
+    "compare.second_step": "starts when step 1 is done",
+    "compare.log_scale": "Loss on a log scale",
+    "compare.log_scale_help": (
+        "The raw run's loss starts around 100 while the other's is below 1: on a log scale both curves show."
+    ),
+    "compare.accuracy_normalized_better": (
+        "**Result.** With / 255 the model reaches **{norm}** test accuracy; with raw pixels only **{raw}**."
+    ),
+    "compare.accuracy_raw_better": (
+        "**Result.** This time the raw run tested better: **{raw}** against **{norm}** with / 255."
+    ),
+    "compare.accuracy_same": (
+        "**Result.** Both runs reach about the same test accuracy: **{norm}** with / 255, **{raw}** raw."
+    ),
+    "compare.roughness_raw_rougher": (
+        "The raw run trained more erratically: its loss jumped {raw_rough} of its level from batch to batch, against "
+        "{norm_rough} with / 255."
+    ),
+    "compare.roughness_raw_smoother": (
+        "The raw run's loss jumped less from batch to batch: {raw_rough} of its level, against {norm_rough} with / 255."
+    ),
+    "compare.roughness_same": (
+        "Both losses jumped about as much from batch to batch: {norm_rough} of their level with / 255, {raw_rough} raw."
     ),
     "compare.why": (
         "**Why.** Each first-layer output is a weighted sum of 784 pixels. With raw values up to 255 those sums, and "
         "so the gradients, are about 255 times larger than with values up to 1. The learning rate was chosen for "
         "inputs near 0-1, so every update overshoots: the weights jump around, ReLU units die or saturate, and the "
         "curves turn erratic. Dividing by 255 changes nothing in the picture, only the scale of the numbers."
+    ),
+    "compare.why_not_this_time": (
+        "**Why not this time.** Dividing by 255 matters most for the first updates. With this optimizer (Adam, RMSprop "
+        "and Adadelta size each step by the gradient's own history) or this learning rate, the raw run caught up. Try "
+        "plain SGD or a larger learning rate, and the gap comes back."
     ),
     "compare.diverged": "Here the raw run **diverged**: its loss blew up and it predicts little better than chance.",
     "compare.test_above_train": (
@@ -391,6 +455,9 @@ CATALOG: dict[str, str] = {
     "data.balance": (
         "The classes are roughly balanced: the rarest in training is {low} ({low_n} images), the most common {high} "
         "({high_n}), so accuracy is a fair single number here."
+    ),
+    "data.balanced": (
+        "The classes are exactly balanced: {n} training images of each, so accuracy is a fair single number here."
     ),
     "data.one_image": "One image, pixel by pixel",
     "data.index": "Training image number",

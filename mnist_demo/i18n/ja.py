@@ -15,7 +15,8 @@ CATALOG: dict[str, str] = {
     "frame.dataset": "データセット",
     "frame.dataset_help": "MNIST (エムニスト): 手書き数字。Fashion-MNIST: 同じ形式で 10 種類の衣類の画像。",
     "frame.training": "{label}: エポック {epoch}/{epochs}",
-    "frame.queued": "{label}: 空きを待っています (順番 {place})",
+    "frame.queued": "{label}: 空きを待っています（順番 {place} 番目、約 {wait}）",
+    "frame.testing": "{label}: テスト画像で確認中",
     "frame.nav.evaluate": "評価",
     "frame.nav.compare": "比較",
     "frame.nav.data": "データ",
@@ -26,6 +27,10 @@ CATALOG: dict[str, str] = {
     "frame.link": (
         "あなたのリンク: どの端末で開いても、自分の学習結果とモデルに戻れます。他の人には教えないでください。リンクを持"
         "つ人はあなたとして操作できます。"
+    ),
+    "frame.unexpected": (
+        "サーバーで問題が起きました（あなたの操作のせいではありません）。ページを再読み込みして続けてください。また起き"
+        "たら、このコードを先生に伝えてください: {id}"
     ),
 
     # common
@@ -50,15 +55,19 @@ CATALOG: dict[str, str] = {
     "common.setting.normalize": "ピクセル値を正規化する (255 で割る)",
     "common.setting.normalized": "/255",
     "common.setting.raw": "生の値 0-255",
-    "common.setting.queued": "このサーバーでは他の学習が実行中です。まもなく始まります (待ち順 {place} 番目)。",
+    "common.setting.queued": "このサーバーの学習の空きを待っています: 順番 {place} 番目、開始まで約 {wait}。",
+    "common.duration.seconds": "{n} 秒",
+    "common.duration.minutes": "{n} 分",
     "common.chart.loss": "損失",
     "common.chart.accuracy": "正解率",
     "common.chart.epoch": "エポック",
     "common.chart.batch": "学習 (バッチごと、平滑化)",
     "common.chart.train_epoch": "学習 (エポックごと)",
-    "common.chart.validation": "検証 (テスト、エポックごと)",
+    "common.chart.validation": "検証（学習画像から取り分けた 10 %）、エポックごと",
+    "common.chart.validation_test": "検証（チュートリアルと同じくテスト画像）、エポックごと",
     "common.chart.probability": "確率",
     "common.chart.digit": "数字",
+    "common.chart.class": "クラス",
     "common.metric.val_loss": "検証データの損失",
     "common.metric.val_accuracy": "検証データの正解率",
     "common.metric.test_accuracy": "テスト正解率",
@@ -76,7 +85,7 @@ CATALOG: dict[str, str] = {
     "common.class.fashion-mnist.7": "スニーカー",
     "common.class.fashion-mnist.8": "バッグ",
     "common.class.fashion-mnist.9": "アンクルブーツ",
-    "common.models.default": "同梱のデフォルトモデル",
+    "common.models.default": "同梱の {dataset} モデル",
     "common.models.shared": "共有: {name}",
     "common.models.run": "あなたの学習 {label} · テスト正解率 {acc}",
     "common.models.saved": "保存済み: {name}",
@@ -105,7 +114,7 @@ CATALOG: dict[str, str] = {
         "数字を**手書き**して、モデルに何の数字かを聞きます。各クラスの確率も表示されます。"
     ),
     "home.datasets": "データセット",
-    "home.dataset_local": "- **{name}**: 利用できます (`{source}`)",
+    "home.dataset_local": "- **{name}**: 利用できます",
     "home.dataset_missing": (
         "- **{name}**: このマシンに見つかりません。IDX ファイルのあるフォルダを `MNIST_DEMO_DATA_DIR` "
         "に指定するか、インターネットに接続した状態で一度アプリを起動すると Keras がダウンロードします。"
@@ -140,13 +149,27 @@ CATALOG: dict[str, str] = {
     "train.normalize_off": (
         "生のピクセル値 0〜255 がそのまま入力されます。最初の層の出力が巨大になり、更新が行き過ぎて、曲線が乱れます。"
     ),
+    "train.validate_on_test": "チュートリアルと同じくテスト画像で検証する",
+    "train.validate_on_test_help": (
+        "チュートリアルでは毎エポック、テスト画像で結果を確かめます。これは情報の漏れ (leak) です。その曲線を見ながら決"
+        "めたこと（エポック数、学習率など）が少しずつテスト画像に合わせ込まれ、テスト正解率が公平な評価でなくなります。"
+        "このアプリは Keras 自身の MNIST の例と同じく、学習画像の最後の 10 % を検証用に取り分け、テスト画像は最後に 1 "
+        "回だけ使います。"
+    ),
     "train.start": "学習開始",
     "train.stop": "停止",
     "train.nothing_yet": "設定を選んで「学習開始」を押してください。モデルが学ぶにつれてここに曲線が表示されます。",
     "train.progress": "エポック {epoch}/{epochs} · 毎秒 {rate} 枚 · 経過 {elapsed} 秒 · 残り約 {eta}",
+    "train.progress_done": "{epochs} エポック · 毎秒 {rate} 枚 · {elapsed} 秒",
+    "train.testing": "学習が終わりました。{n} 枚のテスト画像でモデルを確かめています…",
     "train.result": "結果",
     "train.failed": "学習に失敗しました: {error}",
     "train.stopped_note": "途中で停止しました ({reason})。停止した時点のモデルを評価しています。",
+    "train.bn_note": (
+        "ここまでで止めたので、テスト正解率 ({test}) は直近のバッチの正解率 ({batch}) "
+        "よりずっと低くなっています。バッチ正規化はテスト時にバッチの統計量の移動平均を使いますが、{batches} "
+        "バッチではまだ追いついていません。1 エポックほど学習すれば両者はそろいます。"
+    ),
     "train.interrupted_note": (
         "この学習は中断されました（学習中にサーバーが停止しました）。それまでの曲線は残っています。モデルが必要ならもう"
         "一度学習させてください。"
@@ -183,7 +206,6 @@ CATALOG: dict[str, str] = {
     "train.upload.loaded": "{name} を読み込みました。「手書き」と「評価」のページで選べます。",
     "train.upload.bad": "このモデルは使えません: {error}",
     "train.stopped_by_user": "ユーザーが停止",
-    "train.seconds": "{n} 秒",
     "train.col_layer": "層 (種類)",
     "train.col_output": "出力の形",
     "train.col_params": "パラメータ数",
@@ -303,30 +325,46 @@ CATALOG: dict[str, str] = {
     ),
 
     # draw
-    "draw.title": "数字を手書きする",
+    "draw.title.mnist": "数字を手書きしよう",
+    "draw.title.fashion-mnist": "服やくつを描いてみよう",
     "draw.model": "モデル",
     "draw.model_info": "使用中: {name} · 入力ピクセル {scaling}",
     "draw.source": "入力",
     "draw.source_canvas": "手書き",
     "draw.source_upload": "画像をアップロード",
-    "draw.instructions": "マウスか指で数字を 1 つ、大きく書いてください。ごみ箱アイコンか「消去」でやり直せます。",
+    "draw.instructions.mnist": (
+        "マウスか指で数字を 1 つ、大きく書いてください。ごみ箱アイコンか「消去」でやり直せます。"
+    ),
+    "draw.instructions.fashion-mnist": (
+        "服やくつを 1 つ、大きく描いてください（T "
+        "シャツ、ズボン、ワンピース、スニーカー、バッグなど）。ごみ箱アイコンか「消す」でやり直せます。"
+    ),
     "draw.clear": "消去",
-    "draw.upload": "数字が 1 つ写った PNG か JPEG",
+    "draw.upload.mnist": "数字が 1 つ写った PNG か JPEG",
+    "draw.upload.fashion-mnist": "服やくつ 1 つの PNG または JPEG 画像",
     "draw.upload_help": "5 MB まで。明るい背景に暗いインクでも、暗い背景に明るいインクでも使えます。",
     "draw.bad_upload": "このファイルは使えません: {error}。",
-    "draw.empty": "キャンバスに数字を書いてください。ここに予測が表示されます。",
+    "draw.empty.mnist": "キャンバスに数字を書いてください。ここに予測が表示されます。",
+    "draw.empty.fashion-mnist": "キャンバスに服やくつを描くと、ここに予測が表示されます。",
+    "draw.empty_upload": "画像をアップロードすると、ここに予測が表示されます。",
     "draw.noise": (
         "数字の手書きには見えません (点が散らばっているか、全体にインクがあります)。キャンバスを消去して、数字を 1 "
         "つ、数本の線で書いてください。"
     ),
-    "draw.prediction": "## 予測: {digit}\n確信度 {confidence}",
-    "draw.probabilities": "各数字の確率",
+    "draw.prediction": "## 予測: {answer}\n確信度 {confidence}",
+    "draw.probabilities.mnist": "各数字の確率",
+    "draw.probabilities.fashion-mnist": "各クラスの確率",
+    "draw.not_a_digit": (
+        "**これは数字に見えません。** それでもモデルはどれかを選ばなければなりません。ソフトマックスは必ず 10 "
+        "個の数字に合計 1 の確率を割り振るからです。そのため、無理に選んだ答えは {answer}（{confidence}）です。"
+    ),
     "draw.inspector": "前処理インスペクター: 処理をオフにして確率の変化を見る",
     "draw.step_crop": "インク部分を切り出す",
     "draw.step_scale": "20 px に縮小",
     "draw.step_center": "重心を中央に",
     "draw.pipeline": "モデルが見た画像",
     "draw.step_raw": "キャンバス (インク)",
+    "draw.step_raw_upload": "画像（インク）",
     "draw.step_crop_image": "インク部分を切り出し",
     "draw.step_scaled": "長辺を 20 px に",
     "draw.step_centered": "28x28 の中央に配置",
@@ -338,7 +376,9 @@ CATALOG: dict[str, str] = {
     "evaluate.other_dataset": (
         "このモデルは {trained} で学習されました。ここではサイドバーで選んだ {chosen} で評価しています。"
     ),
-    "evaluate.computing": "テスト画像 10,000 枚すべてを予測しています…",
+    "evaluate.computing": "テスト画像を予測しています: {total} 枚中 {done} 枚",
+    "evaluate.so_far": "ここまでの {n} 枚の正解率: {acc}",
+    "evaluate.failed": "評価に失敗しました: {error}",
     "evaluate.mistakes": "誤り",
     "evaluate.per_class": "クラスごとの正解率",
     "evaluate.confusion": "混同行列",
@@ -368,10 +408,31 @@ CATALOG: dict[str, str] = {
         "0〜255 の値のままです。両方が学ぶ様子を同じグラフで見比べましょう。"
     ),
     "compare.run": "実験を開始",
-    "compare.result": (
-        "**結果。** / 255 ありのモデルのテスト正解率は **{norm}**、生のピクセル値では **{raw}** "
-        "でした。生の値の損失曲線のほうがぎざぎざしています (バッチ間の変動が水準の {raw_rough}。正規化ありでは "
-        "{norm_rough})。"
+    "compare.step": "ステップ {step}:",
+    "compare.second_step": "ステップ 1 が終わると始まります",
+    "compare.log_scale": "損失を対数目盛で表示",
+    "compare.log_scale_help": (
+        "生のピクセル値の損失は 100 前後から始まり、もう一方は 1 未満です。対数目盛なら両方の曲線が見えます。"
+    ),
+    "compare.accuracy_normalized_better": (
+        "**結果** / 255 ありではテスト正解率 **{norm}**、生のピクセル値では **{raw}** にとどまりました。"
+    ),
+    "compare.accuracy_raw_better": (
+        "**結果** 今回は生のピクセル値のほうがテスト正解率が高くなりました: **{raw}**（/ 255 ありは **{norm}**）。"
+    ),
+    "compare.accuracy_same": (
+        "**結果** 2 つの学習のテスト正解率はほぼ同じです: / 255 ありは **{norm}**、生のピクセル値は **{raw}**。"
+    ),
+    "compare.roughness_raw_rougher": (
+        "生のピクセル値の学習はより不安定でした: 損失はバッチごとに水準の {raw_rough} 跳ねました（/ 255 ありは "
+        "{norm_rough}）。"
+    ),
+    "compare.roughness_raw_smoother": (
+        "生のピクセル値の損失のほうが、バッチごとの跳ねが小さくなりました: 水準の {raw_rough}（/ 255 ありは "
+        "{norm_rough}）。"
+    ),
+    "compare.roughness_same": (
+        "どちらの損失もバッチごとに同じくらい跳ねました: 水準の {norm_rough}（/ 255 あり）と {raw_rough}（生の値）。"
     ),
     "compare.why": (
         "**理由。** 最初の層の出力は 784 ピクセルの重み付き和です。最大 255 の生の値では、その和も勾配も最大 1 "
@@ -379,6 +440,12 @@ CATALOG: dict[str, str] = {
         "程度の入力を前提に選ばれているので、毎回の更新が行き過ぎます。重みが飛び回り、ReLU "
         "ユニットは死んだり飽和したりして、曲線が乱れます。255 "
         "で割っても画像は何も変わらず、数値の大きさが変わるだけです。"
+    ),
+    "compare.why_not_this_time": (
+        "**今回差が出なかった理由** 255 "
+        "で割る効果が最も大きいのは最初の更新です。この最適化手法（Adam、RMSprop、Adadelta "
+        "は勾配の履歴に合わせて歩幅を決めます）や学習率では、生の値でも追いつきました。普通の SGD "
+        "や大きめの学習率にすると差が戻ってきます。"
     ),
     "compare.diverged": (
         "今回は生の値の学習が**発散**しました。損失が爆発し、当てずっぽうとほとんど変わらない予測しかできません。"
@@ -407,6 +474,7 @@ CATALOG: dict[str, str] = {
         "クラスの数はほぼ均等です。学習用で最も少ないのは {low} ({low_n} 枚)、最も多いのは {high} ({high_n} 枚) "
         "なので、ここでは正解率 1 つで公平に評価できます。"
     ),
+    "data.balanced": "クラスは完全に均等です（各 {n} 枚）。そのため、ここでは正解率ひとつで公平に評価できます。",
     "data.one_image": "1 枚の画像をピクセルごとに見る",
     "data.index": "学習用画像の番号",
     "data.label": "ラベル: {label}",

@@ -77,22 +77,10 @@ def predictor_from_file(path: str, mtime: float):
     return Predictor.load(path)
 
 
-def default_predictor():
-    from ..storage import default_model_path
+def default_predictor(dataset_name: str = "mnist"):
+    """The shipped model of the data set (MNIST's when that data set has none yet)."""
+    from ..storage import default_model_path, shipped_model_path
 
-    path = default_model_path()
+    path = shipped_model_path(dataset_name)
+    path = path if path.exists() else default_model_path()
     return predictor_from_file(str(path), path.stat().st_mtime)
-
-
-@st.cache_resource(show_spinner=False, max_entries=32)
-def _file_evaluation(path: str, mtime: float, dataset_name: str, data_dir: str):
-    from ..evaluate import evaluate
-
-    ds = dataset(dataset_name)
-    return evaluate(predictor_from_file(path, mtime), ds.x_test, ds.y_test)
-
-
-def file_evaluation(path, dataset_name: str):
-    """A model file's evaluation on a test set, computed once per process and shared: a class
-    opening Evaluate together must not run 30 identical 10,000-image passes."""
-    return _file_evaluation(str(path), path.stat().st_mtime, dataset_name, _data_dir_key())

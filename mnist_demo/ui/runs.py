@@ -7,6 +7,7 @@ reads it: the record the store keeps, the live snapshot while this server trains
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -37,7 +38,12 @@ class RunView:
 
     @property
     def label(self) -> str:
-        return self.record.label
+        """What the run is called on the page, in the learner's language: the stored name (the preset,
+        "MLP" for an experiment, "+N" for a continuation) and how its pixels went in."""
+        return f"{self.record.label} ({scaling_label(self.normalize)})"
+
+    def wait_seconds(self) -> float | None:
+        return runs().wait_seconds(self.id)
 
     @property
     def preset(self) -> str | None:
@@ -59,7 +65,7 @@ class RunView:
 
     def snapshot(self):
         snap = runs().snapshot(self.record)
-        if snap.done and not self.record.done:
+        if snap.settled and not self.record.done:
             self.record = runs().settled(self.record)
         return snap
 
@@ -68,6 +74,10 @@ class RunView:
 
     def touch(self) -> None:
         runs().touch(self.id)
+
+    @property
+    def validates_on_test(self) -> bool:
+        return self.record.config.get("validation") == "test"
 
     @property
     def model_path(self):
@@ -124,8 +134,9 @@ def learner_runs(workspace: Workspace | None = None) -> list[RunView]:
 
 
 def active_run() -> RunView | None:
+    """The learner's run still training or being tested (at most one: Train waits for it)."""
     for entry in reversed(learner_runs()):
-        if not entry.snapshot().done:
+        if not entry.snapshot().settled:
             return entry
     return None
 
@@ -147,31 +158,35 @@ def touch_runs() -> None:
 
 
 def stop_run(entry: RunView, reason: str, wait: float = 0.9) -> None:
-    """Stop the run and give it up to `wait` seconds to end, so that the page the click reruns
-    already says "stopped" instead of "stopping"."""
-    if runs().stop(entry.id, reason):
-        live = runs().live(entry.id)
-        if live is not None:
-            live.join(wait)
+    """Stop the run and give it up to `wait` seconds to end its batch, so that the page the click
+    reruns already says "stopped" instead of "stopping"."""
+    live = runs().live(entry.id)
+    if runs().stop(entry.id, reason) and live is not None:
+        deadline = time.monotonic() + wait
+        while not live.snapshot().done and time.monotonic() < deadline:
+            time.sleep(0.02)
 
 
 def scaling_label(normalize: bool) -> str:
     return t("common.setting.normalized") if normalize else t("common.setting.raw")
 
 
-def start_training(spec, ds, *, normalize: bool, train_images: int, preset: str) -> RunView:
+def start_training(spec, ds, *, normalize: bool, train_images: int, preset: str,
+                   validate_on_test: bool = False) -> RunView:
     """Queue a training of `spec` for the learner; it starts when the server has a free slot."""
-    from ..training import RunConfig
+    from ..training import HOLDOUT, TEST, RunConfig
 
-    config = RunConfig(dataset=ds.name, normalize=normalize, train_limit=train_images)
+    config = RunConfig(dataset=ds.name, normalize=normalize, train_limit=train_images,
+                       validation=TEST if validate_on_test else HOLDOUT)
     workspace = current()
-    record = runs().start(workspace, spec, ds, config, label=f"{preset} ({scaling_label(normalize)})", preset=preset)
+    record = runs().start(workspace, spec, ds, config, label=preset, preset=preset)
     return RunView(record, workspace)
 
 
 def continue_run(entry: RunView, ds, more_epochs: int) -> RunView:
     """Train the ended run's model for more epochs; its curves go on where they stopped."""
-    record = runs().continue_run(entry.workspace, entry.record, ds, more_epochs, label=f"{entry.label} +{more_epochs}")
+    record = runs().continue_run(entry.workspace, entry.record, ds, more_epochs,
+                                 label=f"{entry.record.label} +{more_epochs}")
     return RunView(record, entry.workspace)
 
 
@@ -183,8 +198,7 @@ def start_normalization_experiment(spec, ds, train_images: int) -> tuple[RunView
     entries = []
     for normalize in (True, False):
         config = RunConfig(dataset=ds.name, normalize=normalize, train_limit=train_images, seed=0)
-        record = runs().start(workspace, spec, ds, config, label=f"{spec.kind.upper()} {scaling_label(normalize)}",
-                              experiment=experiment)
+        record = runs().start(workspace, spec, ds, config, label=spec.kind.upper(), experiment=experiment)
         entries.append(RunView(record, workspace))
     return entries[0], entries[1]
 
@@ -243,7 +257,7 @@ def comparable_histories() -> dict[str, dict]:
     out: dict[str, dict] = {}
     for entry in learner_runs(workspace):
         snap = entry.snapshot()
-        if not snap.done or not snap.epochs:
+        if not snap.settled or not snap.epochs:
             continue
         spec = entry.spec
         name = f"#{entry.number} {entry.label}"

@@ -27,3 +27,12 @@ def class_names(dataset_name: str) -> tuple[str, ...]:
     if dataset_name == "mnist":
         return CLASS_NAMES["mnist"]
     return tuple(t(f"common.class.{dataset_name}.{i}") for i in range(len(CLASS_NAMES[dataset_name])))
+
+
+def duration(seconds: float | None) -> str:
+    """"40 s", "3 min", or "…" when nobody knows yet."""
+    if seconds is None:
+        return "…"
+    if seconds < 90:
+        return t("common.duration.seconds", n=f"{max(1, round(seconds))}")
+    return t("common.duration.minutes", n=f"{round(seconds / 60)}")

@@ -55,7 +55,7 @@ def _page_shot(page, url: str, name: str, lang: str, path: Path) -> Path:
         return path
     elif name == "draw":
         draw_strokes(page, page.locator(CANVAS), SEVEN)
-        heading = text("draw.prediction", digit=7, confidence="").splitlines()[0].lstrip("# ")
+        heading = text("draw.prediction", answer=7, confidence="").splitlines()[0].lstrip("# ")
         expect(page.get_by_role("heading", name=heading)).to_be_visible()
     elif name == "evaluate":
         expect(page.get_by_test_id("stMetric").first).to_be_visible()

@@ -23,13 +23,14 @@ def test_uploaded_picture_is_predicted_and_a_fake_one_is_refused(app_url, page):
     page.goto(f"{app_url}/draw")
     wait_until_idle(page)
     page.get_by_text("Upload a picture", exact=True).click()
-    picker = page.locator(".st-key-draw_upload input[type=file]")
+    picker = page.locator('[class*="st-key-draw_upload_"] input[type=file]')
     picker.set_input_files(files=[{"name": "seven.png", "mimeType": "image/png", "buffer": _png_bytes()}])
     expect(page.get_by_role("heading", name="Prediction: 7", exact=True)).to_be_visible()
 
     picker.set_input_files(files=[{"name": "fake.png", "mimeType": "image/png", "buffer": b"not a picture at all"}])
     expect(page.get_by_text(re.compile(r"That file cannot be used: this is not a PNG or JPEG"))).to_be_visible()
     expect(page.get_by_role("heading", name=re.compile("Prediction"))).to_have_count(0)
+    expect(page.get_by_text("fake.png")).to_have_count(0)  # the refused file does not stay in the uploader
 
 
 def test_keras_upload_loads_a_model_and_refuses_a_lambda_layer(app_url, page, tmp_path):
