@@ -1,12 +1,15 @@
 """The Keras code a learner would write for the current settings, tutorial style, ready for a notebook.
 
-`model_lines`, `compile_lines` and `fit_lines` are the pieces the Train page's code panel
-(`keras_code`) and the downloadable notebook (`notebook.keras_notebook`) share, so the two
-never describe different models."""
+`model_lines`, `holdout_lines`, `compile_lines` and `fit_lines` are the pieces the Train page's
+code panel (`keras_code`) and the downloadable notebook (`notebook.keras_notebook`) share, so
+the two never describe different trainings."""
 
 from __future__ import annotations
 
 from .models import SCALING_LAYER, ModelSpec, loss_name
+from .training import HOLDOUT, TEST, VALIDATION_SHARE
+
+VALIDATIONS = (HOLDOUT, TEST)
 
 OPTIMIZER_CLASS = {"sgd": "SGD", "rmsprop": "RMSprop", "adam": "Adam", "adadelta": "Adadelta"}
 DATASET_MODULE = {"mnist": "mnist", "fashion-mnist": "fashion_mnist"}
@@ -82,21 +85,55 @@ def compile_lines(spec: ModelSpec) -> list[str]:
     ]
 
 
-def fit_lines(spec: ModelSpec) -> list[str]:
-    """Fit with the test set as validation data (the app validates on it after each epoch), then evaluate."""
+def holdout_lines(validation: str = HOLDOUT) -> list[str]:
+    """The lines that set the last 10 % of the training images aside to validate on, as
+    `training.TrainingRun` does (none when the run validates on the test set).
+
+    Not `fit(validation_split=0.1)`, which also takes the end: Keras floors the training part
+    where the app rounds the held-out part, and the one-cycle schedule counts its steps from
+    `len(x_train)`, which must be the images actually trained on."""
+    _check(validation)
+    if validation == TEST:
+        return []
     return [
-        "history = model.fit(",
-        f"    x_train, y_train, batch_size={spec.batch_size}, epochs={spec.epochs},",
-        "    validation_data=(x_test, y_test),",
-        ")",
-        "test_loss, test_accuracy = model.evaluate(x_test, y_test, verbose=0)",
-        'print("Test loss:", test_loss)',
-        'print("Test accuracy:", test_accuracy)',
+        f"# Validation: the last {VALIDATION_SHARE:.0%} of the training images are held out;"
+        " the test set waits for the end.",
+        f"held_out = max(1, round(len(x_train) * {VALIDATION_SHARE:g}))",
+        "x_val, y_val = x_train[-held_out:], y_train[-held_out:]",
+        "x_train, y_train = x_train[:-held_out], y_train[:-held_out]",
     ]
 
 
-def keras_code(spec: ModelSpec, normalize: bool = True, dataset: str = "mnist") -> str:
-    """A complete, runnable script: load data, (normalize), encode labels, build, compile, fit, evaluate."""
+def fit_lines(spec: ModelSpec, validation: str = HOLDOUT) -> list[str]:
+    """Fit, validating after each epoch, then the test numbers: the held-out images' run measures
+    the test set once at the end; a run that validated on the test set already has them."""
+    _check(validation)
+    lines = [
+        "history = model.fit(",
+        f"    x_train, y_train, batch_size={spec.batch_size}, epochs={spec.epochs},",
+        "    validation_data=(x_val, y_val)," if validation == HOLDOUT else "    validation_data=(x_test, y_test),",
+        ")",
+    ]
+    if validation == HOLDOUT:
+        lines.append("test_loss, test_accuracy = model.evaluate(x_test, y_test, verbose=0)")
+    else:
+        lines += [
+            "# The last epoch was validated on the test set: those are the test numbers.",
+            'test_loss, test_accuracy = history.history["val_loss"][-1], history.history["val_accuracy"][-1]',
+        ]
+    return lines + ['print("Test loss:", test_loss)', 'print("Test accuracy:", test_accuracy)']
+
+
+def _check(validation: str) -> None:
+    if validation not in VALIDATIONS:
+        raise ValueError(f"validation must be one of {VALIDATIONS}, not {validation!r}")
+
+
+def keras_code(spec: ModelSpec, normalize: bool = True, dataset: str = "mnist", *,
+               train_images: int | None = None, validation: str = HOLDOUT) -> str:
+    """A complete, runnable script: load data, keep the first `train_images` training images
+    (None: all), (normalize), encode labels, hold out the validation images, build, compile,
+    fit, test."""
     module = DATASET_MODULE.get(dataset, "mnist")
     lines = [
         "import keras",
@@ -104,6 +141,8 @@ def keras_code(spec: ModelSpec, normalize: bool = True, dataset: str = "mnist") 
         "",
         f"(x_train, y_train), (x_test, y_test) = keras.datasets.{module}.load_data()",
     ]
+    if train_images is not None:
+        lines.append(f"x_train, y_train = x_train[:{train_images}], y_train[:{train_images}]")
     if normalize:
         lines += [
             "# Normalization: pixels 0-255 -> 0-1",
@@ -122,7 +161,8 @@ def keras_code(spec: ModelSpec, normalize: bool = True, dataset: str = "mnist") 
             "y_train = keras.utils.to_categorical(y_train, 10)",
             "y_test = keras.utils.to_categorical(y_test, 10)",
         ]
+    lines += holdout_lines(validation)
     lines += ["", *model_lines(spec), "model.summary()", ""]
     lines += compile_lines(spec)
-    lines += fit_lines(spec)
+    lines += fit_lines(spec, validation)
     return "\n".join(lines) + "\n"

@@ -3,7 +3,7 @@
 Markdown cells explain each step in the learner's language (the `train.notebook.*` texts);
 the code cells are the same in every language and import nothing from this app: they read
 the app's data folder (`MNIST_DEMO_DATA_DIR`) with a few lines of numpy, or let Keras download
-the data set. The model, compile and fit lines are `codegen`'s, which the code panel shows too.
+the data set. The hold-out, model, compile and fit lines are `codegen`'s, which the code panel shows too.
 The model opens with the app's `Rescaling` layer rather than dividing the arrays first, so it
 has the app's layers and parameter count and a saved model carries its scaling."""
 
@@ -14,9 +14,10 @@ import operator
 import nbformat
 
 from . import i18n
-from .codegen import DATASET_MODULE, OPTIMIZER_CLASS, compile_lines, fit_lines, model_lines
+from .codegen import DATASET_MODULE, OPTIMIZER_CLASS, compile_lines, fit_lines, holdout_lines, model_lines
 from .datasets import CLASS_NAMES, DATASETS
 from .models import ModelSpec, loss_name
+from .training import HOLDOUT
 
 _IMPORTS = """\
 import gzip
@@ -78,6 +79,8 @@ _SPARSE = """\
 labels_test = y_test
 print("the first training labels:", y_train[:10])"""
 
+_HELD_OUT = 'print(len(x_train), "images to train on,", len(x_val), "held out to validate on")'
+
 _CURVES = """\
 epochs = range(1, len(history.history["loss"]) + 1)
 fig, axes = plt.subplots(1, 2, figsize=(11, 4))
@@ -131,7 +134,7 @@ def _class_names(dataset: str) -> str:
 
 
 def _cells(spec: ModelSpec, normalize: bool, dataset: str, train_images: int | None, test_images: int | None,
-           lang: str) -> list[tuple[str, str]]:
+           validation: str, lang: str) -> list[tuple[str, str]]:
     """(kind, source) of every cell, top to bottom."""
     def text(key: str, **values) -> tuple[str, str]:
         return "markdown", i18n.translate(f"train.notebook.{key}", lang, **values)
@@ -148,6 +151,13 @@ def _cells(spec: ModelSpec, normalize: bool, dataset: str, train_images: int | N
     shown_images = f"{train_images:,}" if train_images else i18n.translate("train.notebook.all_images", lang)
     dataset_name = i18n.translate(f"common.dataset.{dataset}", lang)
     saved_as = f"{dataset}-{spec.kind}.keras"
+    held_out = validation == HOLDOUT
+    if held_out:
+        validation_cells = [text("validation_holdout"), code(*holdout_lines(validation), _HELD_OUT)]
+    else:
+        validation_cells = [text("validation_test")]
+    fit_text = i18n.translate("train.notebook.fit", lang, epochs=spec.epochs, batch_size=spec.batch_size)
+    fit_text += "\n\n" + i18n.translate(f"train.notebook.{'test_once' if held_out else 'test_leak'}", lang)
     return [
         text("intro", model=i18n.translate(f"common.kind.{spec.kind}", lang), dataset=dataset_name,
              epochs=spec.epochs, batch_size=spec.batch_size, optimizer=optimizer, learning_rate=learning_rate,
@@ -162,12 +172,13 @@ def _cells(spec: ModelSpec, normalize: bool, dataset: str, train_images: int | N
         code(_PIXELS),
         text("one_hot" if spec.one_hot else "sparse"),
         code(_ONE_HOT if spec.one_hot else _SPARSE),
+        *validation_cells,
         text(f"model_{spec.kind}"),
         code(*model_lines(spec, normalize=normalize), "model.summary()"),
         ("markdown", compile_text),
         code(*compile_lines(spec)),
-        text("fit", epochs=spec.epochs, batch_size=spec.batch_size),
-        code(*fit_lines(spec)),
+        ("markdown", fit_text),
+        code(*fit_lines(spec, validation)),
         text("curves"),
         code(_CURVES),
         text("first_ten"),
@@ -189,16 +200,24 @@ def _count(value, name: str) -> int | None:
     return count
 
 
+def file_name(preset: str, dataset: str) -> str:
+    """What the downloaded notebook is called: the data set and the preset, e.g. `mnist-cnn-fast.ipynb`."""
+    return f"{dataset}-{preset}.ipynb"
+
+
 def keras_notebook(spec: ModelSpec, normalize: bool = True, dataset: str = "mnist", *,
-                   train_images: int | None = None, test_images: int | None = None, lang: str = "en") -> bytes:
+                   train_images: int | None = None, test_images: int | None = None, validation: str = HOLDOUT,
+                   lang: str = "en") -> bytes:
     """An `.ipynb` (nbformat 4) that loads `dataset`, keeps its first `train_images` training and
-    `test_images` test images (None: all), trains `spec` as the app does and shows its curves and
-    predictions; its markdown is in `lang`."""
+    `test_images` test images (None: all), trains `spec` as the app does, validating on the
+    held-out end of the training images or (`validation="test"`) on the test set, and shows its
+    curves and predictions; its markdown is in `lang`."""
     if dataset not in DATASETS:
         raise ValueError(f"unknown data set {dataset!r}; choose one of {', '.join(DATASETS)}")
     train_images, test_images = _count(train_images, "train_images"), _count(test_images, "test_images")
     cells = []
-    for number, (kind, source) in enumerate(_cells(spec, normalize, dataset, train_images, test_images, lang), 1):
+    for number, (kind, source) in enumerate(
+            _cells(spec, normalize, dataset, train_images, test_images, validation, lang), 1):
         cell = nbformat.v4.new_markdown_cell(source) if kind == "markdown" else nbformat.v4.new_code_cell(source)
         cell.id = f"cell-{number}"  # fixed ids: the same settings give the same bytes
         cells.append(cell)

@@ -257,8 +257,24 @@ CATALOG: dict[str, str] = {
         "are and computes the same number as `categorical_crossentropy` does with one-hot labels. `labels_test` keeps "
         "the test labels for the end."
     ),
+    "train.notebook.validation_holdout": (
+        "## 6. Images to validate on\n\n"
+        "The last 10 % of the training images are set aside and not trained on: after each epoch the network is "
+        "measured on them, as the app does. That validation curve is what you watch to choose the epochs, the "
+        "learning rate, the width. The test images stay untouched until the very end, so the test accuracy is a fair "
+        "measure of images nobody tuned anything for (Keras' own MNIST example does the same, with "
+        "`validation_split=0.1`)."
+    ),
+    "train.notebook.validation_test": (
+        "## 6. Validating on the test images\n\n"
+        "This run validates on the test images after each epoch, as the tutorials did and as the app does with "
+        "**Validate on the test set, as the tutorials did** on. That is a leak: whatever you choose while you watch "
+        "that curve (epochs, learning rate, width) fits the test images a little too, and the test accuracy stops "
+        "being a fair measure. Turn the switch off in the app to get the notebook that holds out 10 % of the training "
+        "images instead."
+    ),
     "train.notebook.model_mlp": (
-        "## 6. The model: an MLP\n\n"
+        "## 7. The model: an MLP\n\n"
         "`Flatten` lines the 28×28 pixels up as 784 numbers. Each `Dense` layer connects every input to every one of "
         "its units, with the ReLU activation. `Dropout`, if the model has it, switches units off at random during "
         "training, against overfitting. The last layer has 10 units and softmax: one probability per class. `summary()"
@@ -266,7 +282,7 @@ CATALOG: dict[str, str] = {
         "shows."
     ),
     "train.notebook.model_cnn": (
-        "## 6. The model: a CNN\n\n"
+        "## 7. The model: a CNN\n\n"
         "`Reshape` gives the image one channel. Each `Conv2D` slides small filters over the image and keeps where it "
         "found their patterns; `BatchNormalization`, if the model has it, keeps each layer's outputs in a steady "
         "range; `MaxPooling2D` halves the width and height; `Dropout` switches units off at random during training, "
@@ -275,7 +291,7 @@ CATALOG: dict[str, str] = {
         "the Train page's model summary shows."
     ),
     "train.notebook.compile": (
-        "## 7. Loss, optimizer, learning rate\n\n"
+        "## 8. Loss, optimizer, learning rate\n\n"
         "`compile` says what training minimizes, the loss `{loss}`, and how: the optimizer {optimizer}, with learning "
         "rate {learning_rate}. Accuracy is measured alongside."
     ),
@@ -285,29 +301,37 @@ CATALOG: dict[str, str] = {
         "number of weight updates of the whole training: epochs × batches per epoch."
     ),
     "train.notebook.fit": (
-        "## 8. Training\n\n"
+        "## 9. Training\n\n"
         "`fit` shows the network every training image {epochs} time(s) (epochs), {batch_size} images at a time (the "
         "batch size), and updates the weights after each batch. After each epoch it also measures loss and accuracy on "
-        "the test images (`validation_data`), as the app does: a validation curve that turns up while the training "
-        "curve goes on down is overfitting. `evaluate` gives the final test loss and accuracy."
+        "the validation images (`validation_data`): a validation curve that turns up while the training curve goes on "
+        "down is overfitting."
+    ),
+    "train.notebook.test_once": (
+        "Then, once, the test images: `evaluate` gives the test loss and accuracy, the numbers the app shows as the "
+        "run's result."
+    ),
+    "train.notebook.test_leak": (
+        "The last epoch's validation numbers are the test loss and accuracy (the app shows those as the run's "
+        "result): there is no unseen set left to measure."
     ),
     "train.notebook.curves": (
-        "## 9. The learning curves\n\n"
-        "Loss and accuracy after each epoch, on the training images and on the test images (validation), like the "
-        "app's chart. After one epoch each curve is a single point: train for more epochs to watch them move."
+        "## 10. The learning curves\n\n"
+        "Loss and accuracy after each epoch, on the training images and on the validation images, like the app's "
+        "chart. After one epoch each curve is a single point: train for more epochs to watch them move."
     ),
     "train.notebook.first_ten": (
-        "## 10. The first ten test images\n\n"
+        "## 11. The first ten test images\n\n"
         "`predict` gives ten probabilities per image; the predicted class is the most probable one (`argmax`). Compare "
         "it with the true label, as the Evaluate page does."
     ),
     "train.notebook.grid": (
-        "## 11. Thirty test images\n\n"
+        "## 12. Thirty test images\n\n"
         "Above each image, the prediction: blue when it is right, red when it is wrong, and then the true label in "
         "brackets."
     ),
     "train.notebook.next": (
-        "## 12. What next\n\n"
+        "## 13. What next\n\n"
         "`model.save` writes the trained model into a `.keras` file. Upload it on the app's Train page (Load a trained "
         "model), then draw digits for it and evaluate it. Then change one thing and run the notebook again: the "
         "normalization, the number of epochs or images, the width of a layer, the optimizer."
