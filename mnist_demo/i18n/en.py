@@ -185,6 +185,11 @@ CATALOG: dict[str, str] = {
         "The same model, written the way the tutorials write it. Copy it into a notebook: it updates as you move the "
         "sliders."
     ),
+    "train.code_notebook": "Download as a Jupyter notebook",
+    "train.code_notebook_help": (
+        "This code as a notebook, step by step with explanations: it trains this model on the same images, draws the "
+        "learning curves and shows predictions. Open it in Jupyter, VS Code or Google Colab."
+    ),
     "train.more_epochs": "More epochs",
     "train.more": "Train {n} more epoch(s)",
     "train.upload.title": "Load a trained model (.keras)",

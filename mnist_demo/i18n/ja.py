@@ -193,6 +193,11 @@ CATALOG: dict[str, str] = {
         "同じモデルをチュートリアルと同じ書き方で書いたものです。ノートブックにコピーできます。スライダーを動かすと更新"
         "されます。"
     ),
+    "train.code_notebook": "Jupyter ノートブックとしてダウンロード",
+    "train.code_notebook_help": (
+        "このコードを説明つきのノートブックにしたものです。同じ画像でこのモデルを学習し、学習曲線を描き、予測を表示し"
+        "ます。Jupyter、VS Code、Google Colab で開けます。"
+    ),
     "train.more_epochs": "追加するエポック数",
     "train.more": "さらに {n} エポック学習",
     "train.upload.title": "学習済みモデル (.keras) を読み込む",
