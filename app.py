@@ -18,6 +18,9 @@ fixes.keep_keras_state_across_reruns()
 with remembered("lang", "dataset", valid={"lang": i18n.LANGUAGE_NAMES, "dataset": DATASETS}) as workspace:
     st.session_state.setdefault("lang", i18n.language_for_locale(st.context.locale))
     st.session_state.setdefault("dataset", DATASETS[0])
+    # Set again on every run: the browser draws the settings popover anew after a page switch,
+    # and a widget value not set this run would show its first option there, not the learner's.
+    st.session_state.lang, st.session_state.dataset = st.session_state.lang, st.session_state.dataset
     st.set_page_config(page_title=t("frame.title"), page_icon=":material/draw:", layout="wide")
 
     pages = [
@@ -43,7 +46,7 @@ with remembered("lang", "dataset", valid={"lang": i18n.LANGUAGE_NAMES, "dataset"
         st.radio(t("frame.dataset"), DATASETS, key="dataset", format_func=PROPER_NAMES.get,
                  help=t("frame.dataset_help"))
         st.divider()
-        st.session_state.setdefault("nickname", workspace.learner.nickname)
+        st.session_state.nickname = st.session_state.get("nickname", workspace.learner.nickname)
         st.text_input(t("frame.nickname"), key="nickname", max_chars=40,
                       on_change=lambda: rename(st.session_state.nickname.strip() or workspace.learner.nickname))
         st.caption(t("frame.link"))

@@ -88,6 +88,19 @@ def follow_sidebar_link(page, title: str) -> None:
     wait_until_idle(page)
 
 
+def choose_setting(page, key: str, label: str) -> None:
+    """Open the sidebar's settings and pick `label` in its radio `key` ("lang", "dataset"). The
+    popover's content is drawn when it first opens, with each radio at its first option for a
+    moment: a click then would fall on what only looks chosen, so wait until the learner's link
+    (drawn last) is there."""
+    page.locator(SETTINGS_BUTTON).click()
+    page.wait_for_function("() => /[?&]w=/.test(document.querySelector("
+                           "'[data-testid=stPopoverBody] [data-testid=stCode]')?.innerText || '')")
+    page.locator(f".st-key-{key} label", has_text=label).click()
+    wait_until_idle(page)
+    page.keyboard.press("Escape")
+
+
 def mouse_path(box: dict, strokes, offset=(0, 0), step_px: float = 25.0):
     """The mouse actions that draw `strokes` (polylines in canvas pixels, shifted by `offset`)
     inside the element at `box`: ("move", x, y, steps), ("down",) and ("up",) tuples.

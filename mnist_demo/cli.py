@@ -79,6 +79,8 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--run", help="the run's number or id")
     export.add_argument("--saved", help="the name of a saved model instead of a run")
     export.add_argument("--out", required=True, help="the .keras file to write")
+    backup = sub.add_parser("backup", help="copy the state folder (every learner's work) while the app runs")
+    backup.add_argument("--out", required=True, help="a new folder to write the copy into")
     return parser
 
 
@@ -88,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     args.argv = list(sys.argv[1:] if argv is None else argv)
     try:
         commands = {"train": cmd_train, "evaluate": cmd_evaluate, "presets": cmd_presets, "detector": cmd_detector,
-                    "learners": cmd_learners, "runs": cmd_runs, "export": cmd_export, "explain": cmd_explain}
+                    "learners": cmd_learners, "runs": cmd_runs, "export": cmd_export, "explain": cmd_explain,
+                    "backup": cmd_backup}
         return commands[args.command](args)
     except (UserError, AppError) as e:
         print(f"error: {e}", file=sys.stderr)
@@ -314,6 +317,29 @@ def cmd_learners(args) -> int:
                           "runs": len(runs), "saved": len(store.saved_models(learner.id)),
                           "last_seen": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(learner.last_seen))},
                          ensure_ascii=False))
+    return 0
+
+
+def cmd_backup(args) -> int:
+    from .workspace import back_up_state, open_store, state_dir
+
+    if os.environ.get("MNIST_DEMO_DATABASE_URL", "").strip():
+        raise UserError("the store is a PostgreSQL database: back it up with pg_dump")
+    target = Path(args.out).expanduser()
+    if target.exists():
+        raise UserError(f"{target} exists; give a new folder")
+    store = open_store()
+    try:
+        back_up_state(store, state_dir(), target)
+    finally:
+        store.close()
+    copy = open_store(target)  # the copy opens and says what it holds
+    try:
+        learners = copy.learners()
+        runs = sum(len(copy.runs(learner.id)) for learner in learners)
+    finally:
+        copy.close()
+    print(json.dumps({"backup": str(target), "learners": len(learners), "runs": runs}))
     return 0
 
 

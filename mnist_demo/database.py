@@ -71,6 +71,15 @@ class SQLite(Database):
         finally:
             cur.close()
 
+    def backup(self, target: str | Path) -> None:
+        """A consistent copy of the database at `target`, taken while others keep writing
+        (SQLite's online backup: readers and writers are not stopped)."""
+        destination = sqlite3.connect(target)
+        try:
+            self._connection().backup(destination)
+        finally:
+            destination.close()
+
     def close(self) -> None:
         with self._lock:
             for conn in self._all:

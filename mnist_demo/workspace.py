@@ -54,6 +54,19 @@ def open_store(root: Path | None = None) -> Store:
     return Store.open(url or str(root / "state.db"))
 
 
+def back_up_state(store: Store, root: Path, target: Path) -> Path:
+    """Copy the class's state into the new folder `target` while the app runs: the database first
+    (a consistent snapshot), then the model files, which are written atomically, so every file the
+    copied database names is whole in the copy."""
+    if target.exists():
+        raise FileExistsError(f"{target} exists; give a new folder")
+    target.mkdir(parents=True)
+    store.db.backup(target / "state.db")
+    if (root / "models").is_dir():
+        shutil.copytree(root / "models", target / "models")
+    return target
+
+
 def shared_model_names() -> set[str]:
     """Names of the read-only models everyone is offered (no learner may save under them)."""
     return {path.stem for path in list_models(models_dir())} | set(RESERVED_NAMES)

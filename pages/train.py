@@ -1,6 +1,8 @@
+from functools import partial
+
 import streamlit as st
 
-from mnist_demo import models
+from mnist_demo import models, notebook
 from mnist_demo.charts import training_figure
 from mnist_demo.choices import (
     BATCH_SIZES,
@@ -15,12 +17,13 @@ from mnist_demo.choices import (
 )
 from mnist_demo.codegen import keras_code
 from mnist_demo.experiments import batch_norm_lag
+from mnist_demo.training import HOLDOUT, TEST
 from mnist_demo.ui.fixes import require_app_frame
 from mnist_demo.ui.guard import fragment
 from mnist_demo.ui.model_choice import load_uploaded_model
 from mnist_demo.ui.resources import chosen_dataset, try_dataset
 from mnist_demo.ui.runs import Poll, active_run, continue_run, latest_run, save_run, start_training, stop_run
-from mnist_demo.ui.text import duration, t
+from mnist_demo.ui.text import duration, language, t
 from mnist_demo.ui.weights_view import weights_forming
 from mnist_demo.ui.workspace import remembered
 
@@ -115,7 +118,18 @@ with remembered(*SETTINGS):  # the learner's settings, kept in their workspace
 
     with st.expander(t("train.code"), icon=":material/code:"):
         st.caption(t("train.code_help"))
-        st.code(keras_code(spec, normalize, dataset_name), language="python")
+        code_settings = dict(
+            train_images=st.session_state.train_images if st.session_state.train_images < len(ds.x_train) else None,
+            validation=TEST if on_test else HOLDOUT,
+        )
+        st.code(keras_code(spec, normalize, dataset_name, **code_settings), language="python")
+        # Built when clicked, not on every rerun of the page.
+        st.download_button(t("train.code_notebook"),
+                           partial(notebook.keras_notebook, spec, normalize, dataset_name, lang=language(),
+                                   **code_settings),
+                           file_name=notebook.file_name(st.session_state.preset, dataset_name),
+                           mime="application/x-ipynb+json", key="notebook_download", on_click="ignore",
+                           icon=":material/download:", help=t("train.code_notebook_help"))
 
     with st.expander(t("train.upload.title"), icon=":material/upload_file:"):
         upload = st.file_uploader(t("train.upload.file"), type=["keras"], key="model_upload")

@@ -4,10 +4,15 @@ import os
 import re
 from pathlib import Path
 
+import nbformat
 import numpy as np
 import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.testing.v1 import app_test
 
 from harness.drawing import ONE, SEVEN, canvas_value
+from mnist_demo.codegen import model_lines
+from mnist_demo.models import preset
 from mnist_demo.render import render_strokes
 
 from .apptest import app, result_metrics, start_training, texts, wait_for
@@ -75,6 +80,54 @@ def test_raw_pixels_toggle_explains_itself():
     assert "Pixels go in as 0-1" in texts(at)
     at.toggle(key="normalize").set_value(False).run()
     assert "Raw pixels 0-255 go in" in texts(at)
+
+
+def _keeping_downloads(monkeypatch) -> list[MediaFileManager]:
+    """The media file manager of every run from now on: AppTest makes a new one per run and
+    drops it after, and a download's bytes are in it."""
+    managers: list[MediaFileManager] = []
+
+    class Kept(MediaFileManager):
+        def __init__(self, storage):
+            super().__init__(storage)
+            managers.append(self)
+
+    monkeypatch.setattr(app_test, "MediaFileManager", Kept)
+    return managers
+
+
+def _download(at, key: str, manager: MediaFileManager) -> tuple[str, bytes]:
+    """(file name, bytes) of the download button `key`, made as a click in the browser makes them."""
+    button = next(b for b in at.get("download_button") if b.key == key)
+    file = manager.read_file(manager.execute_deferred(button.proto.deferred_file_id).rsplit("/", 1)[1])
+    return file.filename, file.content
+
+
+@requires_mnist
+def test_train_page_offers_its_settings_as_a_notebook_in_the_learners_language(monkeypatch):
+    managers = _keeping_downloads(monkeypatch)
+    at = app("pages/train.py", locale="ja-JP")
+    at.radio(key="kind").set_value("cnn").run()
+    at.selectbox(key="preset").set_value("cnn-fast").run()
+    at.slider(key="train_images").set_value(5000).run()
+    button = next(b for b in at.get("download_button") if b.key == "notebook_download")
+    assert button.label == "Jupyter ノートブックとしてダウンロード"
+
+    name, content = _download(at, "notebook_download", managers[-1])
+    assert name == "mnist-cnn-fast.ipynb"
+    nb = nbformat.reads(content.decode("utf-8"), as_version=4)
+    nbformat.validate(nb)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert "\n".join(model_lines(preset("cnn-fast"), normalize=True)) in code  # BatchNormalization and all
+    assert "TRAIN_IMAGES = 5000" in code and "validation_data=(x_val, y_val)" in code
+    assert "検証に使う画像" in "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+
+    at.toggle(key="validate_on_test").set_value(True).run()
+    _, content = _download(at, "notebook_download", managers[-1])
+    code = "\n".join(c.source for c in nbformat.reads(content.decode("utf-8"), as_version=4).cells)
+    assert "validation_data=(x_test, y_test)" in code and "x_val" not in code
+    panel = at.code[0].value
+    assert "validation_data=(x_test, y_test)" in panel and "x_train[:5000]" in panel  # the code panel agrees
 
 
 def test_preset_sets_the_sliders():

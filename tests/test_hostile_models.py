@@ -201,7 +201,7 @@ def test_a_zip_listing_more_members_than_a_model_has_is_refused_before_zipfile_r
 
 def test_a_member_compressed_like_a_bomb_is_refused_even_under_the_size_limit(tmp_path):
     parts = hostile.shipped_members()
-    bomb = hostile.padded("model.weights.h5", b"", b"\0", 100 * 2**20)  # 100 MiB in 100 KB
+    bomb = hostile.padded("model.weights.h5", b"", b"\0", MAX_UNPACKED_BYTES // 2)  # ~1000:1
     path = hostile.write_zip(tmp_path / "dense.keras", [hostile.stored("config.json", parts["config.json"]), bomb])
     error = _refusal(path)
     assert error.reason == "bomb" and error.values["ratio"] > model_files.MAX_RATIO

@@ -134,3 +134,8 @@ def test_the_cli_lists_a_learner_s_runs_and_exports_one(state, mnist, tmp_path):
 
     exported = Predictor.load(out)
     assert (exported.predict_images(mnist.x_test[:500]).argmax(1) == mnist.y_test[:500]).mean() > 0.7
+    assert cli("backup", "--out", str(tmp_path / "copy")) == [
+        {"backup": str(tmp_path / "copy"), "learners": 1, "runs": 1}]
+    env["MNIST_DEMO_STATE_DIR"] = str(tmp_path / "copy")  # the copy is a state folder the app can use
+    cli("export", "--learner", token, "--run", "1", "--out", str(tmp_path / "from-copy.keras"))
+    assert (tmp_path / "from-copy.keras").read_bytes() == out.read_bytes()

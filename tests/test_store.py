@@ -1,12 +1,11 @@
 """The class's store and a learner's workspace: nothing lost, nothing shared, bounded, safe under load."""
 
-import multiprocessing
 import sqlite3
-import threading
 
 import pytest
 
-from mnist_demo.store import RunRecord, SavedModel, Store, token_hash
+from harness.store_hammer import hammer_class, run_record
+from mnist_demo.store import Store, token_hash
 from mnist_demo.workspace import MAX_SAVED_MODELS, Workspace, WorkspaceError
 
 
@@ -15,12 +14,6 @@ def store(tmp_path):
     store = Store.open(str(tmp_path / "state.db"))
     yield store
     store.close()
-
-
-def _run(learner_id: str, **fields) -> RunRecord:
-    values = dict(id=fields.pop("id", None) or __import__("secrets").token_hex(6), learner_id=learner_id, number=0,
-                  label="run", dataset="mnist", normalize=True, spec={"kind": "mlp"}, config={"dataset": "mnist"})
-    return RunRecord(**{**values, **fields})
 
 
 def test_a_learner_is_found_by_their_token_which_is_never_stored(store, tmp_path):
@@ -45,8 +38,8 @@ def test_settings_belong_to_their_learner(store):
 def test_runs_are_numbered_per_learner_and_keep_their_progress(store):
     a, _ = store.create_learner("a")
     b, _ = store.create_learner("b")
-    first, second = store.add_run(_run(a.id)), store.add_run(_run(a.id))
-    other = store.add_run(_run(b.id))
+    first, second = store.add_run(run_record(a.id)), store.add_run(run_record(a.id))
+    other = store.add_run(run_record(b.id))
     assert (first.number, second.number, other.number) == (1, 2, 1)
     store.update_run(first.id, state="running", progress={"batch_loss": [1.0, 0.5]})
     again = store.run(first.id)
@@ -57,44 +50,17 @@ def test_runs_are_numbered_per_learner_and_keep_their_progress(store):
 def test_unfinished_runs_of_a_silent_server_become_interrupted(store):
     a, _ = store.create_learner("a")
     store.beat("alive")
-    mine = store.add_run(_run(a.id, owner="alive", state="running"))
-    lost = store.add_run(_run(a.id, owner="gone", state="running"))
-    done = store.add_run(_run(a.id, owner="gone", state="finished"))
+    mine = store.add_run(run_record(a.id, owner="alive", state="running"))
+    lost = store.add_run(run_record(a.id, owner="gone", state="running"))
+    done = store.add_run(run_record(a.id, owner="gone", state="finished"))
     assert store.interrupt_orphans(alive_within=60) == [lost.id]
     assert [store.run(r.id).state for r in (mine, lost, done)] == ["running", "interrupted", "finished"]
-
-
-def _hammer(path: str, learners: int, rounds: int, prefix: str) -> None:
-    """Learners in threads, each creating itself, changing settings, adding runs and saves."""
-    store = Store.open(path)
-
-    def learner(i: int) -> None:
-        me, _ = store.create_learner(f"{prefix}{i}")
-        for r in range(rounds):
-            store.set_settings(me.id, {"train.epochs": r, f"k{r}": prefix})
-            run = store.add_run(_run(me.id))
-            store.update_run(run.id, state="finished", progress={"epochs": [r]})
-            store.put_saved_model(SavedModel(me.id, f"m{r}", f"models/{me.id}/saved/m{r}.keras", "mnist", True, {}))
-
-    threads = [threading.Thread(target=learner, args=(i,)) for i in range(learners)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    store.close()
 
 
 def test_thirty_learners_in_threads_and_two_processes_lose_nothing(tmp_path):
     path = str(tmp_path / "state.db")
     Store.open(path).close()
-    context = multiprocessing.get_context("spawn")
-    procs = [context.Process(target=_hammer, args=(path, 15, 6, f"p{n}-")) for n in range(2)]
-    for proc in procs:
-        proc.start()
-    _hammer(path, 30, 6, "t-")
-    for proc in procs:
-        proc.join(120)
-        assert proc.exitcode == 0
+    assert hammer_class(path, threads=30, processes=2, per_process=15, rounds=6) == [0, 0]
     store = Store.open(path)
     learners = store.learners()
     assert len(learners) == 60
@@ -112,7 +78,7 @@ def test_thirty_learners_in_threads_and_two_processes_lose_nothing(tmp_path):
 def _workspace_with_a_run(store, root, nickname="a"):
     learner, _ = store.create_learner(nickname)
     workspace = Workspace(store, learner, root)
-    run = store.add_run(_run(learner.id, state="finished"))
+    run = store.add_run(run_record(learner.id, state="finished"))
     path = workspace.run_model_path(run.id)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"model bytes " + run.id.encode())
@@ -160,8 +126,8 @@ def test_the_saves_are_bounded(store, tmp_path):
 def test_only_the_newest_unsaved_runs_are_kept(store, tmp_path):
     workspace, first = _workspace_with_a_run(store, tmp_path)
     workspace.save_run(first, "kept")
-    made = [store.add_run(_run(workspace.id, state="finished")) for _ in range(12)]
-    running = store.add_run(_run(workspace.id, state="running"))
+    made = [store.add_run(run_record(workspace.id, state="finished")) for _ in range(12)]
+    running = store.add_run(run_record(workspace.id, state="running"))
     dropped = workspace.prune_runs(keep=10)
     assert dropped == [r.id for r in made[:2]]
     left = {r.id for r in workspace.runs()}
@@ -183,3 +149,36 @@ def test_uploads_are_bounded_per_learner(store, tmp_path):
     with pytest.raises(WorkspaceError) as big:
         workspace.add_upload("huge", b"x" * (100 * 2**20 + 1), ModelInfo(name="huge"))
     assert big.value.reason == "uploads_full"
+
+
+def test_a_backup_taken_while_learners_write_opens_and_names_only_files_it_holds(tmp_path):
+    import threading
+
+    from mnist_demo.workspace import back_up_state, open_store
+
+    root = tmp_path / "state"
+    store = open_store(root)
+    for i in range(5):
+        _workspace_with_a_run(store, root, f"before{i}")
+    writing = threading.Event()
+
+    def keep_writing():
+        for i in range(40):
+            _workspace_with_a_run(store, root, f"during{i}")
+            writing.set()
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    writing.wait(30)
+    back_up_state(store, root, tmp_path / "copy")
+    writer.join()
+    copy = open_store(tmp_path / "copy")
+    learners = copy.learners()
+    assert len(learners) >= 5
+    for learner in learners:
+        for run in copy.runs(learner.id):
+            assert run.model_file is None or (tmp_path / "copy" / run.model_file).is_file()
+    copy.close()
+    store.close()
+    with pytest.raises(FileExistsError):
+        back_up_state(open_store(root), root, tmp_path / "copy")

@@ -185,6 +185,11 @@ CATALOG: dict[str, str] = {
         "The same model, written the way the tutorials write it. Copy it into a notebook: it updates as you move the "
         "sliders."
     ),
+    "train.code_notebook": "Download as a Jupyter notebook",
+    "train.code_notebook_help": (
+        "This code as a notebook, step by step with explanations: it trains this model on the same images, draws the "
+        "learning curves and shows predictions. Open it in Jupyter, VS Code or Google Colab."
+    ),
     "train.more_epochs": "More epochs",
     "train.more": "Train {n} more epoch(s)",
     "train.upload.title": "Load a trained model (.keras)",
@@ -205,6 +210,142 @@ CATALOG: dict[str, str] = {
     "train.weights.caption": (
         "{layer} after {at} epochs. Grey is 0, light positive, dark negative; white and black stand for "
         "±{scale}, the largest weight. Without normalization that number runs wild."
+    ),
+    "train.notebook.intro": (
+        "# {model} on {dataset}\n\n"
+        "The model you set up on the Train page of the MNIST demo, written out in Keras step by step. Run the cells "
+        "from top to bottom (Shift+Enter runs one cell and moves on). You need Python 3 with `keras` (and TensorFlow), "
+        "`numpy` and `matplotlib`.\n\n"
+        "Settings: {epochs} epoch(s), batch size {batch_size}, optimizer {optimizer}, learning rate {learning_rate}, "
+        "training images: {train_images}."
+    ),
+    "train.notebook.all_images": "all",
+    "train.notebook.imports": (
+        "## 1. The tools\n\n"
+        "numpy holds the images as arrays, matplotlib draws the curves and the pictures, Keras builds and trains the "
+        "network. The random seed is fixed, as in the app, so the network starts from the same random weights every "
+        "time you run the notebook."
+    ),
+    "train.notebook.data": (
+        "## 2. The data\n\n"
+        "The app reads {dataset} from its data folder, the one the environment variable `MNIST_DEMO_DATA_DIR` names. "
+        "Set it before you start Jupyter, or write the folder into `DATA_DIR`, to read the same files here. They are "
+        "in IDX format, gzipped or not: a short header (a magic number whose last byte is the number of dimensions, "
+        "then the size of each dimension), then one byte per pixel or label. Without a folder, Keras downloads the "
+        "data set instead."
+    ),
+    "train.notebook.subset": (
+        "## 3. How many images\n\n"
+        "Like the app's **training images** setting, training uses only the first `TRAIN_IMAGES` training images "
+        "(`None`: all of them). Fewer images train faster; all of them give the better model. `TEST_IMAGES` does the "
+        "same for the test images."
+    ),
+    "train.notebook.normalize_on": (
+        "## 4. The pixels, normalized\n\n"
+        "The pixels are whole numbers from 0 to 255. The network learns much better from 0-1, so they are divided by "
+        "255. Tutorials often do that before training (`x_train = x_train / 255`). The app does it inside the model, "
+        "as its first layer `Rescaling(1 / 255)`, and so does this notebook: the model has exactly the app's layers "
+        "and parameter count (a `Rescaling` layer has no weights), and a saved model carries its own scaling, so "
+        "nobody who uses it can forget it. Either way the network sees the same numbers."
+    ),
+    "train.notebook.normalize_off": (
+        "## 4. The pixels, not normalized\n\n"
+        "The pixels are whole numbers from 0 to 255, and this run keeps them so: the app's normalization switch is "
+        "off. The app's models always start with a `Rescaling` layer; here it is `Rescaling(1.0)`, which changes "
+        "nothing, so the model has exactly the app's layers and parameter count. Expect huge outputs from the first "
+        "layer, updates that overshoot and erratic curves. Then change it to `Rescaling(1 / 255)` and compare."
+    ),
+    "train.notebook.one_hot": (
+        "## 5. Labels as one-hot vectors\n\n"
+        "Each label is a class number from 0 to 9. `to_categorical` turns it into a one-hot vector of ten numbers with "
+        "a 1 at the label's place: 3 becomes [0, 0, 0, 1, 0, 0, 0, 0, 0, 0]. The loss `categorical_crossentropy` "
+        "compares that with the ten probabilities the network outputs. `labels_test` keeps the plain test labels for "
+        "the end."
+    ),
+    "train.notebook.sparse": (
+        "## 5. Labels as class numbers\n\n"
+        "Each label stays a class number from 0 to 9: the loss `sparse_categorical_crossentropy` takes them as they "
+        "are and computes the same number as `categorical_crossentropy` does with one-hot labels. `labels_test` keeps "
+        "the test labels for the end."
+    ),
+    "train.notebook.validation_holdout": (
+        "## 6. Images to validate on\n\n"
+        "The last 10 % of the training images are set aside and not trained on: after each epoch the network is "
+        "measured on them, as the app does. That validation curve is what you watch to choose the epochs, the "
+        "learning rate, the width. The test images stay untouched until the very end, so the test accuracy is a fair "
+        "measure of images nobody tuned anything for (Keras' own MNIST example does the same, with "
+        "`validation_split=0.1`)."
+    ),
+    "train.notebook.validation_test": (
+        "## 6. Validating on the test images\n\n"
+        "This run validates on the test images after each epoch, as the tutorials did and as the app does with "
+        "**Validate on the test set, as the tutorials did** on. That is a leak: whatever you choose while you watch "
+        "that curve (epochs, learning rate, width) fits the test images a little too, and the test accuracy stops "
+        "being a fair measure. Turn the switch off in the app to get the notebook that holds out 10 % of the training "
+        "images instead."
+    ),
+    "train.notebook.model_mlp": (
+        "## 7. The model: an MLP\n\n"
+        "`Flatten` lines the 28×28 pixels up as 784 numbers. Each `Dense` layer connects every input to every one of "
+        "its units, with the ReLU activation. `Dropout`, if the model has it, switches units off at random during "
+        "training, against overfitting. The last layer has 10 units and softmax: one probability per class. `summary()"
+        "` lists each layer's output shape and parameter count; the total is the one the Train page's model summary "
+        "shows."
+    ),
+    "train.notebook.model_cnn": (
+        "## 7. The model: a CNN\n\n"
+        "`Reshape` gives the image one channel. Each `Conv2D` slides small filters over the image and keeps where it "
+        "found their patterns; `BatchNormalization`, if the model has it, keeps each layer's outputs in a steady "
+        "range; `MaxPooling2D` halves the width and height; `Dropout` switches units off at random during training, "
+        "against overfitting. `Flatten` and the `Dense` layers then decide, and the last layer's softmax gives one "
+        "probability per class. `summary()` lists each layer's output shape and parameter count; the total is the one "
+        "the Train page's model summary shows."
+    ),
+    "train.notebook.compile": (
+        "## 8. Loss, optimizer, learning rate\n\n"
+        "`compile` says what training minimizes, the loss `{loss}`, and how: the optimizer {optimizer}, with learning "
+        "rate {learning_rate}. Accuracy is measured alongside."
+    ),
+    "train.notebook.one_cycle": (
+        "The learning rate follows the app's one-cycle schedule: it starts at a tenth of {learning_rate}, climbs to "
+        "{learning_rate} during the first quarter of the steps, then comes down along a cosine curve. `steps` is the "
+        "number of weight updates of the whole training: epochs × batches per epoch."
+    ),
+    "train.notebook.fit": (
+        "## 9. Training\n\n"
+        "`fit` shows the network every training image {epochs} time(s) (epochs), {batch_size} images at a time (the "
+        "batch size), and updates the weights after each batch. After each epoch it also measures loss and accuracy on "
+        "the validation images (`validation_data`): a validation curve that turns up while the training curve goes on "
+        "down is overfitting."
+    ),
+    "train.notebook.test_once": (
+        "Then, once, the test images: `evaluate` gives the test loss and accuracy, the numbers the app shows as the "
+        "run's result."
+    ),
+    "train.notebook.test_leak": (
+        "The last epoch's validation numbers are the test loss and accuracy (the app shows those as the run's "
+        "result): there is no unseen set left to measure."
+    ),
+    "train.notebook.curves": (
+        "## 10. The learning curves\n\n"
+        "Loss and accuracy after each epoch, on the training images and on the validation images, like the app's "
+        "chart. After one epoch each curve is a single point: train for more epochs to watch them move."
+    ),
+    "train.notebook.first_ten": (
+        "## 11. The first ten test images\n\n"
+        "`predict` gives ten probabilities per image; the predicted class is the most probable one (`argmax`). Compare "
+        "it with the true label, as the Evaluate page does."
+    ),
+    "train.notebook.grid": (
+        "## 12. Thirty test images\n\n"
+        "Above each image, the prediction: blue when it is right, red when it is wrong, and then the true label in "
+        "brackets."
+    ),
+    "train.notebook.next": (
+        "## 13. What next\n\n"
+        "`model.save` writes the trained model into a `.keras` file. Upload it on the app's Train page (Load a trained "
+        "model), then draw digits for it and evaluate it. Then change one thing and run the notebook again: the "
+        "normalization, the number of epochs or images, the width of a layer, the optimizer."
     ),
 
     # draw
