@@ -100,7 +100,7 @@ def class_now():
     if not learners:
         st.info(t("teacher.no_learners"))
     else:
-        st.dataframe([{
+        st.table([{  # a plain table: it stays readable from the back of the room
             t("teacher.col.learner"): learner.nickname,
             t("teacher.col.class"): learner.class_code,
             t("teacher.col.run"): _run_name(row) if row else t("teacher.no_run"),
@@ -108,9 +108,8 @@ def class_now():
             t("teacher.col.epoch"): f"{row.epoch}/{row.epochs}" if row and row.epochs else "",
             t("teacher.col.accuracy"): _percent(row.accuracy) if row else "",
             t("common.metric.test_accuracy"): _percent(row.test_accuracy) if row else "",
-            t("teacher.col.place"): row.place if row and row.place else None,
-        } for learner, row in classroom.current_runs(rows, learners)], hide_index=True, width="stretch",
-            key="teacher_now")
+            t("teacher.col.place"): row.place if row and row.place else "",
+        } for learner, row in classroom.current_runs(rows, learners)])
 
     st.subheader(t("teacher.leaderboard"))
     best = classroom.leaderboard(rows)

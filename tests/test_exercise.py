@@ -6,7 +6,7 @@ import pytest
 
 from mnist_demo import models
 from mnist_demo.choices import BATCH_SIZES, EPOCHS, LEARNING_RATES
-from mnist_demo.exercise import PARAMS, exercise_link, exercise_params, read_exercise
+from mnist_demo.exercise import PARAMS, exercise_link, exercise_params, qr_png, read_exercise
 
 
 def test_the_issue_example_gives_the_preset_with_its_changes_and_locks():
@@ -87,3 +87,15 @@ def test_a_written_link_reads_back_to_its_settings_and_locks():
 
 def test_params_skip_what_is_not_an_exercise_setting():
     assert exercise_params({"width": 64, "epochs": 3, "normalize": True}) == {"epochs": "3", "normalize": "1"}
+
+
+def test_the_qr_code_decodes_back_to_the_link():
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    link = exercise_link("http://192.168.1.20:8501/train", {"preset": "mlp-64", "epochs": 3, "normalize": False},
+                         {"epochs", "normalize"}, class_code="3b")
+    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr_png(link))))
+    assert [code.text for code in found] == [link]

@@ -40,7 +40,7 @@ def teacher(passcode: str | None = PASSCODE, class_code: str | None = None) -> A
 
 def shown(at: AppTest) -> str:
     """Everything the page shows, tables and code included."""
-    tables = [df.value.to_csv() for df in at.dataframe]
+    tables = [df.value.to_csv() for df in [*at.dataframe, *at.table]]
     return "\n".join([texts(at), *tables, *(c.value for c in at.code), *(m.label for m in at.metric)])
 
 
@@ -112,7 +112,7 @@ def test_without_a_passcode_set_the_page_says_how_to_set_one_and_shows_no_learne
     nickname = workspace_of(_learner_in("nopass")).learner.nickname
     at = app("pages/teacher.py")
     assert "MNIST_DEMO_TEACHER_PASSCODE" in texts(at)
-    assert nickname not in shown(at) and not at.dataframe and not at.metric
+    assert nickname not in shown(at) and not at.dataframe and not at.table and not at.metric
     assert "teacher_passcode" not in [w.key for w in at.text_input]
 
 
@@ -120,7 +120,7 @@ def test_a_wrong_passcode_shows_no_learner(passcode):
     nickname = workspace_of(_learner_in("wrong")).learner.nickname
     at = teacher("owl-41-lantern")
     assert "That is not the passcode." in texts(at)
-    assert nickname not in shown(at) and not at.dataframe and not at.metric
+    assert nickname not in shown(at) and not at.dataframe and not at.table and not at.metric
 
 
 @requires_mnist
@@ -131,10 +131,10 @@ def test_the_teacher_sees_two_learners_runs_a_leaderboard_and_publishes_and_rese
     start_training(ada, "mlp-64", epochs=1, train_images=1000)
     start_training(bo, "mlp-64", epochs=1, train_images=1000)
     at = teacher(class_code=code)
-    wait_for(at, lambda a: len(a.dataframe) == 2 and len(a.dataframe[1].value) == 2)  # both runs tested
-    now = at.dataframe[0].value
+    wait_for(at, lambda a: a.dataframe and len(a.dataframe[0].value) == 2)  # both runs tested
+    now = at.table[0].value
     assert set(now["Learner"]) == set(names) and set(now["Class"]) == {code}
-    board = at.dataframe[1].value
+    board = at.dataframe[0].value
     assert set(board["Learner"]) == set(names) and list(board["Rank"]) == [1, 2]
     assert all(0.0 < float(v.rstrip("%")) <= 100.0 for v in board["Test accuracy"])
     assert {m.label: m.value for m in at.metric}["Learners"] == "2"
@@ -172,7 +172,7 @@ def test_the_teacher_pauses_the_queue_and_stops_a_waiting_run(passcode):
         start_training(learner, "mlp-64", epochs=1, train_images=1000)
         at.run()
         assert "The queue is paused" in texts(at)
-        wait_for(at, lambda a: "waiting in the queue" in a.dataframe[0].value.to_csv())
+        wait_for(at, lambda a: "waiting in the queue" in a.table[0].value.to_csv())
         assert at.selectbox(key="teacher_stop_choice").value.learner == workspace_of(learner).learner.nickname
         at.button(key="teacher_stop").click().run()
         wait_for(learner, lambda a: "· stopped" in texts(a), 30)
