@@ -13,7 +13,7 @@ import io
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -94,11 +94,12 @@ def class_learners(store: Store, class_code: str | None = None) -> list[Learner]
     return store.learners(class_code)
 
 
-def run_rows(store: Store, snapshot: Callable, learners: Iterable[Learner]) -> list[RunRow]:
-    """Every run of these learners, oldest first; `snapshot(record)` gives a run's progress now
-    (`Runs.snapshot`: live while this server trains it, else as stored)."""
+def run_rows(store: Store, runs, learners: Iterable[Learner]) -> list[RunRow]:
+    """Every run of these learners, oldest first, with its progress now (`Runs.snapshots`: live
+    while this server trains it, else as stored, each stored version read and parsed once)."""
     by_id = {learner.id: learner for learner in learners}
-    return [_row(by_id[r.learner_id], r, snapshot(r)) for r in store.runs() if r.learner_id in by_id]
+    records = [r for r in store.runs(progress=False) if r.learner_id in by_id]
+    return [_row(by_id[r.learner_id], r, snap) for r, snap in zip(records, runs.snapshots(records), strict=True)]
 
 
 def current_runs(rows: list[RunRow], learners: Iterable[Learner]) -> list[tuple[Learner, RunRow | None]]:

@@ -72,7 +72,7 @@ if top[1].button(t("teacher.leave"), key="teacher_leave", icon=":material/logout
 def the_class():
     chosen = classroom.class_learners(store(), None if class_code == ALL else class_code)
     learners = [learner for learner in chosen if learner.id != me]
-    return learners, classroom.run_rows(store(), runs().snapshot, learners)
+    return learners, classroom.run_rows(store(), runs(), learners)
 
 
 def _percent(value) -> str:

@@ -53,7 +53,7 @@ def test_a_class_s_runs_become_rows_a_leaderboard_a_scatter_and_csv(school, mnis
     _ended(runs, _train(runs, ws["cy"], mnist))
     learners = classroom.class_learners(store, "3b")
     assert [learner.nickname for learner in learners] == ["ada", "bo"]
-    rows = classroom.run_rows(store, runs.snapshot, learners)
+    rows = classroom.run_rows(store, runs, learners)
     assert [(r.learner, r.state, r.epoch, r.epochs) for r in rows] == [
         ("ada", "finished", 1, 1), ("bo", "finished", 1, 1)]
     assert {r.run_id for r in rows} == {a.id, b.id}
@@ -79,7 +79,7 @@ def test_each_learner_s_current_run_is_the_one_training_and_a_paused_queue_start
     runs.queue.pause()
     waiting = _train(runs, ws["ada"], mnist)
     other = _train(runs, ws["bo"], mnist)
-    deadline_rows = lambda: classroom.run_rows(store, runs.snapshot, classroom.class_learners(store, "3b"))  # noqa: E731
+    deadline_rows = lambda: classroom.run_rows(store, runs, classroom.class_learners(store, "3b"))  # noqa: E731
     _wait(lambda: [r.place for r in deadline_rows() if r.state == "queued"] == [1, 2])  # both have stood in line
     current = {learner.nickname: row for learner, row in classroom.current_runs(deadline_rows(),
                                                                                 classroom.class_learners(store))}
