@@ -8,6 +8,7 @@ import streamlit as st
 from mnist_demo import i18n
 from mnist_demo.datasets import DATASETS, PROPER_NAMES
 from mnist_demo.ui import fixes
+from mnist_demo.ui.exercise import apply_to_frame, locked
 from mnist_demo.ui.text import duration, t
 from mnist_demo.ui.workspace import link, remembered, rename
 
@@ -18,6 +19,7 @@ fixes.keep_keras_state_across_reruns()
 with remembered("lang", "dataset", valid={"lang": i18n.LANGUAGE_NAMES, "dataset": DATASETS}) as workspace:
     st.session_state.setdefault("lang", i18n.language_for_locale(st.context.locale))
     st.session_state.setdefault("dataset", DATASETS[0])
+    apply_to_frame()  # an exercise link's language and data set
     # Set again on every run: the browser draws the settings popover anew after a page switch,
     # and a widget value not set this run would show its first option there, not the learner's.
     st.session_state.lang, st.session_state.dataset = st.session_state.lang, st.session_state.dataset
@@ -30,6 +32,7 @@ with remembered("lang", "dataset", valid={"lang": i18n.LANGUAGE_NAMES, "dataset"
         st.Page("pages/evaluate.py", title=t("frame.nav.evaluate"), icon=":material/fact_check:", url_path="evaluate"),
         st.Page("pages/compare.py", title=t("frame.nav.compare"), icon=":material/compare_arrows:", url_path="compare"),
         st.Page("pages/data.py", title=t("frame.nav.data"), icon=":material/grid_on:", url_path="data"),
+        st.Page("pages/teacher.py", title=t("frame.nav.teacher"), icon=":material/school:", url_path="teacher"),
     ]
     navigation = st.navigation(pages)
 
@@ -40,11 +43,11 @@ with remembered("lang", "dataset", valid={"lang": i18n.LANGUAGE_NAMES, "dataset"
                  dataset=t(f"common.dataset.{st.session_state.dataset}"))
     with st.sidebar.popover(settings, icon=":material/tune:", help=t("frame.settings_help"), width="stretch"):
         st.radio(t("frame.language"), list(i18n.LANGUAGE_NAMES), key="lang", format_func=i18n.LANGUAGE_NAMES.get,
-                 horizontal=True)
+                 horizontal=True, disabled=locked("lang"))
         # Option labels that do not change with the language: Streamlit matches a radio's value
         # by its label, and a closed popover keeps the label from before a language switch.
         st.radio(t("frame.dataset"), DATASETS, key="dataset", format_func=PROPER_NAMES.get,
-                 help=t("frame.dataset_help"))
+                 help=t("frame.dataset_help"), disabled=locked("dataset"))
         st.divider()
         st.session_state.nickname = st.session_state.get("nickname", workspace.learner.nickname)
         st.text_input(t("frame.nickname"), key="nickname", max_chars=40,

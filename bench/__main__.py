@@ -29,6 +29,7 @@ FIGURES = {
     "cold_start": "Home <= 2 s; Draw with a prediction <= 6 s",
     "memory": "<= 1.5 GB; < 30 MB per extra session",
     "hostile_models": "every file refused with its reason; peak <= 1 GiB",
+    "teacher_refresh": "<= 0.25 CPU-seconds per second",
     "overhead": "<= 5 % slower",
     "stop_latency": "every preset <= 1 s",
     "time_to_accuracy": ">= 3x faster than keras-mnist-cnn",

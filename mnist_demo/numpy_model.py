@@ -14,6 +14,7 @@ array the next convolution reads, and every array lives in a `Workspace` made on
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import io
 import os
@@ -290,31 +291,30 @@ class NumpyModel:
     def __call__(self, x: Array) -> Array:
         """Class probabilities (N, 10) for a float32 batch of shape (N, *input_shape).
 
-        The batch goes `chunk` images at a time, one chunk per core at once, and numpy's BLAS
-        gets one thread meanwhile: it splits each product evenly between its threads, so when
-        another process holds a core, every product waits for it. Chunks on one thread each
-        only slow down on the busy core."""
+        The batch goes `chunk` images at a time, one chunk per core at once, each on one BLAS
+        thread (`one_blas_thread`): a chunk then only slows down on a core another process holds."""
         x = np.asarray(x, np.float32)
         if x.shape[1:] != self.input_shape:
             raise ValueError(f"expected input of shape (N, {self.input_shape}), got {x.shape}")
         out, chunk = np.empty((len(x), OUTPUTS), np.float32), self.chunk
         starts, lock = iter(range(0, len(x), chunk)), threading.Lock()
         workers = min(_cores(), -(-len(x) // chunk))
-        with ONE_BLAS_THREAD:
-            helpers = [_helpers().submit(self._run, x, out, chunk, starts, lock) for _ in range(workers - 1)]
-            try:
-                self._run(x, out, chunk, starts, lock)
-            finally:
-                for helper in helpers:
-                    helper.cancel()  # still queued behind another call's: nothing is left for it
-                futures.wait(helpers)
+        one_blas_thread()
+        helpers = [_helpers().submit(self._run, x, out, chunk, starts, lock) for _ in range(workers - 1)]
+        try:
+            self._run(x, out, chunk, starts, lock)
+        finally:
             for helper in helpers:
-                if not helper.cancelled():
-                    helper.result()
+                helper.cancel()  # still queued behind another call's: nothing is left for it
+            futures.wait(helpers)
+        for helper in helpers:
+            if not helper.cancelled():
+                helper.result()
         return out
 
     def _run(self, x: Array, out: Array, chunk: int, starts: Iterator[int], lock: threading.Lock) -> None:
         """Take chunks from `starts` until none are left, writing their probabilities into `out`."""
+        one_blas_thread()
         ws = Workspace()
         while True:
             with lock:
@@ -336,11 +336,11 @@ class NumpyModel:
             raise ValueError(f"expected input of shape (N, {self.input_shape}), got {x.shape}")
         hidden, output = [], []
         ws = Workspace()
-        with ONE_BLAS_THREAD:
-            for i in range(0, len(x), self.chunk):
-                h = self._forward(x[i : i + self.chunk], ws, self._steps[:-1]).reshape(len(x[i : i + self.chunk]), -1)
-                hidden.append(h.copy())  # the workspace's buffers are reused by the next chunk
-                output.append(self._forward(h, ws, self._steps[-1:]).copy())
+        one_blas_thread()
+        for i in range(0, len(x), self.chunk):
+            h = self._forward(x[i : i + self.chunk], ws, self._steps[:-1]).reshape(len(x[i : i + self.chunk]), -1)
+            hidden.append(h.copy())  # the workspace's buffers are reused by the next chunk
+            output.append(self._forward(h, ws, self._steps[-1:]).copy())
         if not hidden:
             return np.zeros((0, 0), np.float32), np.zeros((0, OUTPUTS), np.float32)
         return np.concatenate(hidden), np.concatenate(output)
@@ -356,26 +356,28 @@ def _helpers() -> futures.ThreadPoolExecutor:
     return futures.ThreadPoolExecutor(_cores() - 1, thread_name_prefix="numpy-model")
 
 
-class _OneBlasThread:
-    """A context in which numpy's BLAS uses one thread. The setting is the whole process's, so
-    overlapping contexts (calls from several threads) share it: the last one out restores it."""
+_blas_set = threading.local()
 
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._inside = 0
-        self._limiter = None
 
-    def __enter__(self):
-        with self._lock:
-            if not self._inside:
-                self._limiter = _blas().limit(limits=1)
-            self._inside += 1
+def one_blas_thread() -> None:
+    """numpy's BLAS on one thread for the calling thread, from now on (once per thread).
 
-    def __exit__(self, *exc_info):
-        with self._lock:
-            self._inside -= 1
-            if not self._inside:
-                self._limiter.restore_original_limits()
+    numpy models run one chunk per core at once, and BLAS splits each product evenly between its
+    own threads: when another process holds a core, every product waits for it, so two BLAS
+    threads per chunk made a forward pass several times slower on a busy server. OpenBLAS keeps
+    the count per thread once a thread has used it, and ignores a process-wide change made from
+    such a thread (seen with 0.3.31; threadpoolctl's `limit()` changed nothing in a page's
+    thread), so each thread that runs a model sets its own count, with the per-thread call where
+    the library has one."""
+    if getattr(_blas_set, "done", False):
+        return
+    for lib in _blas().lib_controllers:
+        lib.set_num_threads(1)
+        local = getattr(getattr(lib, "dynlib", None), "openblas_set_num_threads_local", None)
+        if local is not None:
+            local.argtypes, local.restype = [ctypes.c_int], ctypes.c_int
+            local(1)
+    _blas_set.done = True
 
 
 @functools.cache
@@ -383,9 +385,6 @@ def _blas():
     from threadpoolctl import ThreadpoolController  # on first use: not on the cold start path
 
     return ThreadpoolController().select(user_api="blas")
-
-
-ONE_BLAS_THREAD = _OneBlasThread()
 
 
 def load(path: str | Path, name: str | None = None) -> NumpyModel:

@@ -148,6 +148,16 @@ class Runs:
             self._parsed[key] = snap
         return snap
 
+    def snapshots(self, records: list[RunRecord]) -> list[Snapshot]:
+        """The progress of many runs now. The records may come without their curves
+        (`Store.runs(progress=False)`): only a run stored since it was last parsed is read again."""
+        out = []
+        for record in records:
+            if self.live(record.id) is None and (record.id, record.updated) not in self._parsed:
+                record = self.store.run(record.id) or record
+            out.append(self.snapshot(record))
+        return out
+
     def settled(self, record: RunRecord, timeout: float = 30.0) -> RunRecord:
         """The run's record once its end is kept: a run's snapshot says "done" a moment before its
         model file and final numbers are in the store (`_ended` runs in the training thread)."""

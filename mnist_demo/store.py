@@ -274,8 +274,11 @@ class Store:
         rows = self.db.query("SELECT * FROM runs WHERE id = ?", (run_id,))
         return _record(RunRecord, rows[0]) if rows else None
 
-    def runs(self, learner_id: str | None = None, states: tuple[str, ...] | None = None) -> list[RunRecord]:
-        """A learner's runs (everyone's with None), oldest first, optionally only in `states`."""
+    def runs(self, learner_id: str | None = None, states: tuple[str, ...] | None = None,
+             progress: bool = True) -> list[RunRecord]:
+        """A learner's runs (everyone's with None), oldest first, optionally only in `states`;
+        without their curves (`progress` left "{}") when `progress` is False: those are most of a
+        run's bytes, and a reader that has parsed them already (`Runs.snapshots`) need not read them again."""
         clauses, params = [], []
         if learner_id is not None:
             clauses.append("learner_id = ?")
@@ -284,7 +287,8 @@ class Store:
             clauses.append(f"state IN ({', '.join('?' for _ in states)})")
             params += states
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-        rows = self.db.query(f"SELECT * FROM runs{where} ORDER BY created, number", tuple(params))
+        columns = "*" if progress else ", ".join(f.name for f in fields(RunRecord) if f.name != "progress")
+        rows = self.db.query(f"SELECT {columns} FROM runs{where} ORDER BY created, number", tuple(params))
         return [_record(RunRecord, row) for row in rows]
 
     def delete_run(self, run_id: str) -> None:

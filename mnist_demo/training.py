@@ -212,10 +212,12 @@ def default_max_trainings() -> int:
 
 
 class TrainingQueue:
-    """At most `max_running` trainings at once; the rest wait first come, first served."""
+    """At most `max_running` trainings at once; the rest wait first come, first served.
+    While `paused` (the teacher's pause), none starts; the ones training go on."""
 
     def __init__(self, max_running: int | None = None):
         self.max_running = max_running or default_max_trainings()
+        self.paused = False
         self._cond = threading.Condition()
         self._running: set[int] = set()
         self._waiting: collections.deque[int] = collections.deque()
@@ -232,7 +234,7 @@ class TrainingQueue:
         with self._cond:
             try:
                 while True:
-                    if self._waiting[0] == ticket and len(self._running) < self.max_running:
+                    if not self.paused and self._waiting[0] == ticket and len(self._running) < self.max_running:
                         self._running.add(ticket)
                         return True
                     if should_give_up():
@@ -243,6 +245,15 @@ class TrainingQueue:
             finally:
                 self._waiting.remove(ticket)
                 self._cond.notify_all()
+
+    def pause(self) -> None:
+        with self._cond:
+            self.paused = True
+
+    def resume(self) -> None:
+        with self._cond:
+            self.paused = False
+            self._cond.notify_all()
 
     def release(self, ticket: int) -> None:
         with self._cond:

@@ -18,6 +18,7 @@ from mnist_demo.choices import (
 from mnist_demo.codegen import keras_code
 from mnist_demo.experiments import batch_norm_lag
 from mnist_demo.training import HOLDOUT, TEST
+from mnist_demo.ui.exercise import apply_to_train, locked, show_notices
 from mnist_demo.ui.fixes import require_app_frame
 from mnist_demo.ui.guard import fragment
 from mnist_demo.ui.model_choice import load_uploaded_model
@@ -71,26 +72,32 @@ with remembered(*SETTINGS):  # the learner's settings, kept in their workspace
     st.session_state.setdefault("normalize", True)
     st.session_state.setdefault("validate_on_test", False)
     st.session_state.setdefault("upload_normalize", True)
+    apply_to_train(SETTINGS)  # an exercise link's values, its locked ones held
     st.session_state.update(sanitized(
         {k: st.session_state[k] for k in ("kind", "preset", "optimizer", "epochs", "batch_size", "learning_rate",
                                           "width", "dropout", "train_images") if k in st.session_state},
         len(ds.x_train),
     ))
 
+    show_notices()
     settings, live = st.columns([1, 2], gap="large")
     with settings:
         st.radio(t("train.kind"), models.KINDS, key="kind", horizontal=True, on_change=apply_kind,
+                 disabled=locked("kind"),
                  format_func={k: t(f"common.kind.{k}") for k in models.KINDS}.get, help=t("train.kind_help"))
         st.selectbox(t("common.setting.preset"), models.presets_for(st.session_state.kind), key="preset",
-                     on_change=apply_preset)
+                     on_change=apply_preset, disabled=locked("preset"))
         st.caption(t(f"common.preset.{st.session_state.preset}"))  # in full: a select box would cut it off
-        st.slider(t("common.setting.epochs"), *EPOCHS, key="epochs", help=t("train.epochs_help"))
+        st.slider(t("common.setting.epochs"), *EPOCHS, key="epochs", help=t("train.epochs_help"),
+                  disabled=locked("epochs"))
         st.select_slider(t("common.setting.batch_size"), BATCH_SIZES, key="batch_size",
-                         help=t("train.batch_size_help"))
+                         help=t("train.batch_size_help"), disabled=locked("batch_size"))
         st.select_slider(t("common.setting.learning_rate"), LEARNING_RATES, key="learning_rate",
-                         help=t("train.learning_rate_help"))
-        st.selectbox(t("common.setting.optimizer"), models.OPTIMIZERS, key="optimizer", format_func=str.upper)
-        st.slider(t("train.dropout"), *DROPOUT, step=DROPOUT_STEP, key="dropout", help=t("train.dropout_help"))
+                         help=t("train.learning_rate_help"), disabled=locked("learning_rate"))
+        st.selectbox(t("common.setting.optimizer"), models.OPTIMIZERS, key="optimizer", format_func=str.upper,
+                     disabled=locked("optimizer"))
+        st.slider(t("train.dropout"), *DROPOUT, step=DROPOUT_STEP, key="dropout", help=t("train.dropout_help"),
+                  disabled=locked("dropout"))
         st.select_slider(t(f"train.width_{st.session_state.kind}"), WIDTHS[st.session_state.kind], key="width",
                          help=t("train.width_help"))
         st.slider(t("common.setting.train_images"), TRAIN_IMAGES_STEP, len(ds.x_train), step=TRAIN_IMAGES_STEP,
@@ -103,7 +110,7 @@ with remembered(*SETTINGS):  # the learner's settings, kept in their workspace
         )
 
     with live:
-        normalize = st.toggle(t("common.setting.normalize"), key="normalize")
+        normalize = st.toggle(t("common.setting.normalize"), key="normalize", disabled=locked("normalize"))
         st.caption(t("train.normalize_on") if normalize else t("train.normalize_off"))
         on_test = st.toggle(t("train.validate_on_test"), key="validate_on_test", help=t("train.validate_on_test_help"))
         running = active_run()

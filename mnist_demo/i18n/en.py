@@ -16,6 +16,7 @@ CATALOG: dict[str, str] = {
     "frame.nav.evaluate": "Evaluate",
     "frame.nav.compare": "Compare",
     "frame.nav.data": "Data",
+    "frame.nav.teacher": "Teacher",
     "frame.title": "MNIST demo",
     "frame.language": "Language / 言語",
     "frame.workspace": "Your workspace",
@@ -568,6 +569,83 @@ CATALOG: dict[str, str] = {
     ),
     "data.no_data": "This data set is not available. {problem}",
 
+    # teacher
+    "teacher.title": "Teacher",
+    "teacher.no_passcode": (
+        "This page is closed until the server's owner sets a teacher passcode: start the app with the environment "
+        "variable `{env}` set, or put `teacher_passcode = \"...\"` in `.streamlit/secrets.toml`. Nothing of the "
+        "class is shown until then."
+    ),
+    "teacher.passcode": "Teacher passcode",
+    "teacher.enter": "Open the teacher page",
+    "teacher.wrong_passcode": "That is not the passcode.",
+    "teacher.leave": "Close the teacher page",
+    "teacher.class": "Class",
+    "teacher.class_all": "Every learner",
+    "teacher.class_none": "(no class code)",
+    "teacher.class_help": "Learners join a class by opening a link with ?class=CODE (the exercise link below has it).",
+    "teacher.metric.learners": "Learners",
+    "teacher.metric.training": "Training now",
+    "teacher.metric.waiting": "Waiting",
+    "teacher.metric.finished": "Tested runs",
+    "teacher.now": "Every learner's current run",
+    "teacher.no_learners": "No learner has opened the app yet.",
+    "teacher.no_run": "no run yet",
+    "teacher.col.learner": "Learner",
+    "teacher.col.class": "Class",
+    "teacher.col.run": "Run",
+    "teacher.col.state": "State",
+    "teacher.col.epoch": "Epoch",
+    "teacher.col.accuracy": "Training accuracy",
+    "teacher.col.place": "Place in queue",
+    "teacher.col.rank": "Rank",
+    "teacher.leaderboard": "Leaderboard: tested runs, best first",
+    "teacher.no_results": "No run has been tested yet.",
+    "teacher.experiment": "The class's experiment",
+    "teacher.experiment_setting": "Setting against test accuracy",
+    "teacher.experiment_help": (
+        "Every tested run of the class is a dot; its colour says whether its pixels were divided by 255."
+    ),
+    "teacher.controls": "Class controls",
+    "teacher.pause": "Pause the queue",
+    "teacher.resume": "Resume the queue",
+    "teacher.paused": "The queue is paused: runs that are training go on, waiting runs start when you resume.",
+    "teacher.stop_run": "Stop a learner's run",
+    "teacher.stop": "Stop it",
+    "teacher.stopped_reason": "stopped by the teacher",
+    "teacher.nothing_to_stop": "No run is training or waiting on this server.",
+    "teacher.export": "Download the results (CSV)",
+    "teacher.publish": "Publish a model to the class",
+    "teacher.publish_help": (
+        "A copy goes to the shared models: every learner can use it on Draw and Evaluate, nobody can change it."
+    ),
+    "teacher.publish_model": "A learner's saved model",
+    "teacher.publish_name": "Its name for the class",
+    "teacher.publish_button": "Publish",
+    "teacher.published": "{name} is now offered to every learner.",
+    "teacher.nothing_saved": "No learner of this class has saved a model yet.",
+    "teacher.reset": "Reset the class",
+    "teacher.reset_help": "Deletes the workspaces of the learners shown above: their runs, models and settings.",
+    "teacher.reset_ask": "Delete {n} learners' workspaces? This cannot be undone.",
+    "teacher.reset_yes": "Yes, delete them",
+    "teacher.reset_no": "No, keep them",
+    "teacher.reset_done": "{n} workspaces were deleted.",
+    "teacher.exercise.title": "Exercise link",
+    "teacher.exercise.help": (
+        "Set up the Train page as the exercise needs it and choose which controls the learners may not change. The "
+        "link opens the Train page so; a learner keeps their own workspace."
+    ),
+    "teacher.exercise.set": "Give this setting",
+    "teacher.exercise.lock": "Locked controls",
+    "teacher.exercise.link": "The link",
+    "teacher.exercise.qr": "Scan to open the exercise",
+    "teacher.exercise.unknown": "The link's {name}={value} is not a value the Train page knows; it was left out.",
+    "teacher.exercise.clamped": (
+        "The link's {name}={value} is not one the Train page offers ({low} to {high}); the nearest, {used}, is used."
+    ),
+    "teacher.exercise.kind_of_preset": "The preset {preset} is a {kind}: the kind follows the preset.",
+    "teacher.exercise.unknown_lock": "The link asks to lock {name}, which is not a setting; nothing was locked for it.",
+    "teacher.exercise.locked_note": "Your teacher has locked some settings for this exercise: they are greyed out.",
     # error
     "error.upload.empty": "the file is empty",
     "error.upload.too_big": "the file is {size} MB; the limit is {limit} MB",
@@ -644,4 +722,6 @@ CATALOG: dict[str, str] = {
     "error.workspace.saves_full": "your workspace holds {limit} saved models, the most it can; delete one first",
     "error.workspace.uploads_full": "your workspace holds {limit} uploaded models ({mb} MB at most); delete one first",
     "error.workspace.reserved": "{name} is the name of a model shared with the whole class; choose another",
+    "error.class.name_taken": "a model shared with the class is already called {name}; choose another name",
+    "error.class.model_missing": "the model {name} is no longer there",
 }

@@ -20,6 +20,7 @@ CATALOG: dict[str, str] = {
     "frame.nav.evaluate": "評価",
     "frame.nav.compare": "比較",
     "frame.nav.data": "データ",
+    "frame.nav.teacher": "先生",
     "frame.title": "MNIST デモ",
     "frame.language": "言語 / Language",
     "frame.workspace": "あなたのワークスペース",
@@ -581,6 +582,85 @@ CATALOG: dict[str, str] = {
     ),
     "data.no_data": "このデータセットは利用できません。{problem}",
 
+    # teacher
+    "teacher.title": "先生",
+    "teacher.no_passcode": (
+        "サーバーの管理者が先生用のパスコードを設定するまで、このページは閉じています。"
+        "環境変数 `{env}` を設定してアプリを起動するか、"
+        "`.streamlit/secrets.toml` に `teacher_passcode = \"...\"` と書いてください。"
+        "それまでクラスの様子は何も表示しません。"
+    ),
+    "teacher.passcode": "先生用パスコード",
+    "teacher.enter": "先生のページを開く",
+    "teacher.wrong_passcode": "パスコードが違います。",
+    "teacher.leave": "先生のページを閉じる",
+    "teacher.class": "クラス",
+    "teacher.class_all": "すべての学習者",
+    "teacher.class_none": "(クラスコードなし)",
+    "teacher.class_help": (
+        "学習者は ?class=コード の付いたリンクを開くとクラスに入ります(下の課題リンクに付いています)。"
+    ),
+    "teacher.metric.learners": "学習者",
+    "teacher.metric.training": "学習中",
+    "teacher.metric.waiting": "順番待ち",
+    "teacher.metric.finished": "テスト済みの実行",
+    "teacher.now": "学習者ごとの今の実行",
+    "teacher.no_learners": "まだ誰もアプリを開いていません。",
+    "teacher.no_run": "まだ実行なし",
+    "teacher.col.learner": "学習者",
+    "teacher.col.class": "クラス",
+    "teacher.col.run": "実行",
+    "teacher.col.state": "状態",
+    "teacher.col.epoch": "エポック",
+    "teacher.col.accuracy": "訓練精度",
+    "teacher.col.place": "待ち順",
+    "teacher.col.rank": "順位",
+    "teacher.leaderboard": "ランキング: テスト済みの実行、よい順",
+    "teacher.no_results": "まだテストまで終わった実行はありません。",
+    "teacher.experiment": "クラスの実験",
+    "teacher.experiment_setting": "テスト精度と比べる設定",
+    "teacher.experiment_help": "クラスのテスト済みの実行が1つずつ点になります。色は画素を255で割ったかどうかです。",
+    "teacher.controls": "クラスの操作",
+    "teacher.pause": "順番待ちを一時停止",
+    "teacher.resume": "順番待ちを再開",
+    "teacher.paused": "順番待ちは一時停止中です。学習中の実行は続き、待っている実行は再開すると始まります。",
+    "teacher.stop_run": "学習者の実行を止める",
+    "teacher.stop": "止める",
+    "teacher.stopped_reason": "先生が止めました",
+    "teacher.nothing_to_stop": "このサーバーで学習中・順番待ちの実行はありません。",
+    "teacher.export": "結果をダウンロード (CSV)",
+    "teacher.publish": "モデルをクラスに公開",
+    "teacher.publish_help": "共有モデルにコピーします。学習者全員が「描く」「評価」で使え、誰も変更できません。",
+    "teacher.publish_model": "学習者が保存したモデル",
+    "teacher.publish_name": "クラスでの名前",
+    "teacher.publish_button": "公開する",
+    "teacher.published": "{name} を学習者全員が使えるようになりました。",
+    "teacher.nothing_saved": "このクラスでモデルを保存した学習者はまだいません。",
+    "teacher.reset": "クラスをリセット",
+    "teacher.reset_help": "上に表示している学習者のワークスペース(実行・モデル・設定)を削除します。",
+    "teacher.reset_ask": "{n} 人の学習者のワークスペースを削除しますか? 元には戻せません。",
+    "teacher.reset_yes": "はい、削除します",
+    "teacher.reset_no": "いいえ、残します",
+    "teacher.reset_done": "{n} 人分のワークスペースを削除しました。",
+    "teacher.exercise.title": "課題リンク",
+    "teacher.exercise.help": (
+        "課題に合わせて「学習」ページを設定し、学習者が変えられないようにする項目を選びます。リンクを開くとその設定で"
+        "「学習」ページが開き、学習者は自分のワークスペースのままです。"
+    ),
+    "teacher.exercise.set": "この設定を指定する",
+    "teacher.exercise.lock": "固定する項目",
+    "teacher.exercise.link": "リンク",
+    "teacher.exercise.qr": "読み取ると課題が開きます",
+    "teacher.exercise.unknown": "リンクの {name}={value} は「学習」ページにない値なので使いませんでした。",
+    "teacher.exercise.clamped": (
+        "リンクの {name}={value} は「学習」ページで選べる範囲 ({low}〜{high}) にないので、"
+        "いちばん近い {used} にしました。"
+    ),
+    "teacher.exercise.kind_of_preset": "プリセット {preset} は {kind} なので、種類はプリセットに合わせました。",
+    "teacher.exercise.unknown_lock": (
+        "リンクは {name} の固定を求めていますが、そのような設定はないので何も固定していません。"
+    ),
+    "teacher.exercise.locked_note": "この課題では先生がいくつかの設定を固定しています(灰色の項目)。",
     # error
     "error.upload.empty": "ファイルが空です",
     "error.upload.too_big": "ファイルが {size} MB あります。上限は {limit} MB です",
@@ -679,4 +759,6 @@ CATALOG: dict[str, str] = {
         "アップロードできるモデルは {limit} 個（合計 {mb} MB）までです。先にどれかを削除してください"
     ),
     "error.workspace.reserved": "{name} はクラス全員で共有しているモデルの名前です。別の名前にしてください",
+    "error.class.name_taken": "クラスの共有モデルに {name} という名前のものがすでにあります。別の名前にしてください",
+    "error.class.model_missing": "モデル {name} はもうありません",
 }
