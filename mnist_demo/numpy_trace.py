@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .numpy_model import ONE_BLAS_THREAD, Conv, NumpyModel, Workspace, _activation_name, _batch_norm, _cores, _helpers
+from .numpy_model import Conv, NumpyModel, Workspace, _activation_name, _batch_norm, _cores, _helpers, one_blas_thread
 
 Array = np.ndarray
 TIE_OF_IMAGE, TIE_OF_WINDOW = 1e-6, 1e-3
@@ -296,9 +296,9 @@ class Tape:
         g = np.asarray(cotangent, np.float32)
         if g.shape[1:] != self.values[i].shape:
             raise ValueError(f"cotangent of shape (M, {self.values[i].shape}) expected, got {g.shape}")
-        with ONE_BLAS_THREAD:
-            for op, kept in zip(self.ops[i::-1], self.kept[i::-1], strict=True):
-                g = op.backward(g, kept)
+        one_blas_thread()
+        for op, kept in zip(self.ops[i::-1], self.kept[i::-1], strict=True):
+            g = op.backward(g, kept)
         return g
 
 
@@ -308,11 +308,11 @@ def record(model: NumpyModel, x: Array) -> Tape:
     if x.shape[1:] != model.input_shape:
         raise ValueError(f"expected input of shape (N, {model.input_shape}), got {x.shape}")
     tape, ws = Tape(model_ops(model), x), Workspace()
-    with ONE_BLAS_THREAD:
-        for op in tape.ops:
-            x, kept = op.forward(x, ws)
-            tape.values.append(x)
-            tape.kept.append(kept)
+    one_blas_thread()
+    for op in tape.ops:
+        x, kept = op.forward(x, ws)
+        tape.values.append(x)
+        tape.kept.append(kept)
     return tape
 
 
