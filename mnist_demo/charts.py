@@ -39,8 +39,8 @@ def training_figure(snap, labels: dict[str, str]) -> go.Figure:
     fig.update_yaxes(rangemode="tozero", row=1, col=1)
     _accuracy_axis(fig, col=2)
     fig.update_layout(
-        height=360, margin=dict(l=10, r=10, t=40, b=10),
-        legend=dict(orientation="h", yanchor="bottom", y=-0.35), uirevision="training",
+        height=380, margin=dict(l=10, r=10, t=40, b=10),
+        legend=dict(orientation="h", yanchor="top", y=-0.22, x=0), uirevision="training",
     )
     return fig
 
@@ -152,7 +152,8 @@ def history_figure(series: list[dict], labels: dict[str, str]) -> go.Figure:
                 ), row=1, col=col)
         fig.update_xaxes(title_text=labels["epoch"])
     _accuracy_axis(fig, col=2)
-    fig.update_layout(height=420, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.25))
+    fig.update_layout(height=420, margin=dict(l=10, r=10, t=40, b=10),
+                      legend=dict(orientation="h", yanchor="top", y=-0.18, x=0))
     return fig
 
 
@@ -179,6 +180,6 @@ def overlay_figure(snapshots: dict, labels: dict[str, str], log_loss: bool = Fal
     if log_loss:
         fig.update_yaxes(type="log", row=1, col=1)
     _accuracy_axis(fig, col=2)
-    fig.update_layout(height=420, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.3),
-                      uirevision="overlay")
+    fig.update_layout(height=420, margin=dict(l=10, r=10, t=40, b=10),
+                      legend=dict(orientation="h", yanchor="top", y=-0.18, x=0), uirevision="overlay")
     return fig

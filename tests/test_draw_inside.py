@@ -51,6 +51,7 @@ def test_opened_it_shows_margin_layers_saliency_and_the_strongest_filter():
     margin = re.search(r"The model answered \*\*7\*\* \(\d+%\); its runner-up is \*\*(\d)\*\* .*margin between them "
                        r"is \*\*(0\.\d\d|1\.00)\*\*", text)
     assert margin, text
+    assert float(margin.group(2)) >= 0.5 and "a clear lead, it did not hesitate" in text  # the words follow the number
     assert "#### Which pixels pushed the answer" in text and "#### Layer by layer" in text
     captions = _captions(at)
     assert "What makes it a 7" in captions and "The same, on your drawing" in captions
@@ -90,7 +91,8 @@ def test_an_unsure_answer_shows_the_runner_ups_map_too_and_a_sure_one_does_not()
     at = _drawn(U_SHAPE)
     at.session_state["draw_inside"] = True
     at.run()
-    margin = re.search(r"its runner-up is \*\*(\d)\*\* .* margin between them is \*\*(\d\.\d\d)\*\*", texts(at))
+    margin = re.search(r"its runner-up is \*\*(\d)\*\* .* margin between them is only \*\*(\d\.\d\d)\*\*: it "
+                       r"hesitated between the two", texts(at))
     runner_up, margin = margin.group(1), float(margin.group(2))
     assert margin < 0.5
     assert f"What makes it look like a {runner_up}" in _captions(at)

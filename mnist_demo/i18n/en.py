@@ -393,9 +393,13 @@ CATALOG: dict[str, str] = {
     "draw.step_centered": "Centred in 28x28",
     "draw.step_model_input": "Model input ({scale})",
     "draw.inside.title": "Inside the model: what each layer made of this drawing, and why it answered that",
-    "draw.inside.margin": (
+    "draw.inside.margin_sure": (
         "The model answered **{answer}** ({p}); its runner-up is **{runner}** ({q}). "
-        "The margin between them is **{margin}**: near 0, it hesitated between the two."
+        "The margin between them is **{margin}**: a clear lead, it did not hesitate."
+    ),
+    "draw.inside.margin_unsure": (
+        "The model answered **{answer}** ({p}); its runner-up is **{runner}** ({q}). "
+        "The margin between them is only **{margin}**: it hesitated between the two."
     ),
     "draw.inside.saliency": "Which pixels pushed the answer",
     "draw.inside.saliency_help": (

@@ -402,9 +402,13 @@ CATALOG: dict[str, str] = {
     "draw.step_centered": "28x28 の中央に配置",
     "draw.step_model_input": "モデルへの入力 ({scale})",
     "draw.inside.title": "モデルの中: 各層がこの絵をどう捉え、なぜその答えになったか",
-    "draw.inside.margin": (
+    "draw.inside.margin_sure": (
         "モデルの答えは **{answer}** ({p})、次点は **{runner}** ({q}) です。"
-        "両者の差 (マージン) は **{margin}** で、0 に近いほど二つの間で迷っています。"
+        "両者の差 (マージン) は **{margin}** で、はっきり差があり、迷っていません。"
+    ),
+    "draw.inside.margin_unsure": (
+        "モデルの答えは **{answer}** ({p})、次点は **{runner}** ({q}) です。"
+        "両者の差 (マージン) は **{margin}** しかなく、二つの間で迷っています。"
     ),
     "draw.inside.saliency": "どの画素が答えを後押ししたか",
     "draw.inside.saliency_help": (

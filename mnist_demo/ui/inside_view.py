@@ -68,7 +68,8 @@ def _inside(predictor, prediction, names: tuple[str, ...]) -> None:
     identity = _file_identity(predictor)
     drawing = (hashlib.sha1(image.tobytes()).hexdigest(), identity or id(predictor))
     view = _memo((drawing, "view"), lambda: explain.inside_view(predictor, image))
-    st.markdown(t("draw.inside.margin", answer=names[view.digit], runner=names[view.runner_up],
+    margin_key = "draw.inside.margin_unsure" if view.unsure else "draw.inside.margin_sure"
+    st.markdown(t(margin_key, answer=names[view.digit], runner=names[view.runner_up],
                   p=f"{view.probabilities[view.digit]:.0%}", q=f"{view.probabilities[view.runner_up]:.0%}",
                   margin=f"{view.margin:.2f}"))
     _saliency(predictor, prediction, view, names, drawing)
