@@ -62,6 +62,16 @@ def failed(figure: str, target: str, error: str) -> dict:
     }
 
 
+def latencies(fn, repeats: int) -> list[float]:
+    """Seconds each of `repeats` calls of `fn` took."""
+    out = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - start)
+    return out
+
+
 def median(values) -> float:
     return float(statistics.median(values))
 

@@ -22,20 +22,11 @@ import time
 
 import numpy as np
 
-from .common import median, percentile, result
+from .common import latencies, median, percentile, result
 from .predict_latency import MODEL, canvas_image
 
 FIGURE = "inside view of one drawing, shipped model (layers + saliency + margin + neighbours)"
 TARGET = "inside view p50 <= 300 ms; neighbour query p50 <= 50 ms"
-
-
-def _latencies(fn, repeats: int) -> list[float]:
-    out = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - start)
-    return out
 
 
 def _pictures(predictor, prediction, found) -> list[np.ndarray]:
@@ -86,10 +77,10 @@ def run(quick: bool = False) -> dict:
     view, reference, query = [], [], []
     unsure = []
     for _ in range(4 if quick else 5):  # interleaved blocks: other work on the machine hits all alike
-        view += _latencies(inside_view, repeats // 4 if quick else repeats // 5)
-        unsure += _latencies(lambda: inside_view(runner_up=True), 1 if quick else repeats // 5)
-        reference += _latencies(lambda: predictor.predict_canvas(rgba), repeats)
-        query += _latencies(lambda: neighbours.neighbours(predictor, index, image), repeats)
+        view += latencies(inside_view, repeats // 4 if quick else repeats // 5)
+        unsure += latencies(lambda: inside_view(runner_up=True), 1 if quick else repeats // 5)
+        reference += latencies(lambda: predictor.predict_canvas(rgba), repeats)
+        query += latencies(lambda: neighbours.neighbours(predictor, index, image), repeats)
     view_ms, reference_ms, query_ms = median(view) * 1000, median(reference) * 1000, median(query) * 1000
 
     data = load_dataset("mnist")

@@ -9,13 +9,12 @@ reference is the same file loaded by Keras.
 from __future__ import annotations
 
 import os
-import time
 
 import numpy as np
 
 from harness.drawing import SEVEN
 
-from .common import PROJECT_ROOT, median, percentile, result
+from .common import PROJECT_ROOT, latencies, median, percentile, result
 
 FIGURE = "canvas prediction in process (predict_canvas)"
 TARGET = "p50 <= 10 ms, >= 7x faster"
@@ -28,15 +27,6 @@ def canvas_image() -> np.ndarray:
 
     return render_strokes(SEVEN, size=CANVAS_SIZE, stroke_width=STROKE_WIDTH, fraction=0.6,
                           ink=STROKE_COLOR, background=BACKGROUND_COLOR)
-
-
-def _latencies(fn, repeats: int) -> list[float]:
-    out = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - start)
-    return out
 
 
 def run(quick: bool = False) -> dict:
@@ -58,16 +48,16 @@ def run(quick: bool = False) -> dict:
     app, ref = [], []
     blocks = 5
     for _ in range(blocks):
-        app += _latencies(lambda: predictor.predict_canvas(rgba), repeats_app // blocks)
-        ref += _latencies(lambda: keras_model.predict(x, verbose=0), repeats_ref // blocks)
+        app += latencies(lambda: predictor.predict_canvas(rgba), repeats_app // blocks)
+        ref += latencies(lambda: keras_model.predict(x, verbose=0), repeats_ref // blocks)
     p50, ref_p50 = median(app) * 1000, median(ref) * 1000
     speedup = ref_p50 / p50
     from mnist_demo.canvas import preprocess_canvas
 
-    preprocessing = _latencies(lambda: preprocess_canvas(rgba), repeats_app)
+    preprocessing = latencies(lambda: preprocess_canvas(rgba), repeats_app)
     in_memory = Predictor(keras_model)  # a run that just finished: a compiled Keras function, not numpy
     in_memory.predict_canvas(rgba)
-    keras_function = _latencies(lambda: in_memory.predict_canvas(rgba), repeats_ref)
+    keras_function = latencies(lambda: in_memory.predict_canvas(rgba), repeats_ref)
     return result(
         FIGURE, p50, ref_p50, speedup, TARGET, p50 <= 10 and speedup >= 7, unit="ms",
         value_text=f"p50 {p50:.1f} ms (p90 {percentile(app, 90) * 1000:.1f} ms)",

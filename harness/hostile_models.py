@@ -52,20 +52,12 @@ def crc32_combine(crc1: int, crc2: int, length2: int) -> int:
         return crc1
     odd = [0xEDB88320] + [1 << n for n in range(31)]  # the operator for one zero bit
     even = _gf2_square(odd)
-    odd = _gf2_square(even)
-    while True:
-        even = _gf2_square(odd)
+    operator = _gf2_square(even)  # four zero bits
+    while length2:  # squared: one zero byte, two, four, ... applied where len(B) has a bit set
+        operator = _gf2_square(operator)
         if length2 & 1:
-            crc1 = _gf2_times(even, crc1)
+            crc1 = _gf2_times(operator, crc1)
         length2 >>= 1
-        if not length2:
-            break
-        odd = _gf2_square(even)
-        if length2 & 1:
-            crc1 = _gf2_times(odd, crc1)
-        length2 >>= 1
-        if not length2:
-            break
     return crc1 ^ crc2
 
 

@@ -23,6 +23,7 @@ digits, Fashion-MNIST and noise.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import threading
 import weakref
@@ -35,6 +36,7 @@ import numpy as np
 
 from .inside import inside
 from .numpy_model import NumpyModel
+from .storage import atomic_write
 
 Array = np.ndarray
 K = 8
@@ -151,16 +153,11 @@ class NeighbourIndex:
         """Written atomically (a temp file in the same folder, renamed); only arrays, no pickles."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        try:
-            with open(tmp, "wb") as f:
-                np.savez(f, version=np.array(FORMAT_VERSION), vectors=self.vectors, indices=self.indices,
-                         labels=self.labels, threshold=np.array(self.threshold),
-                         strength_range=np.array(self.strength_range), fingerprint=np.array(self.fingerprint),
-                         dataset=np.array(self.dataset))
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        buffer = io.BytesIO()  # np.savez would add ".npz" to the temp file's name
+        np.savez(buffer, version=np.array(FORMAT_VERSION), vectors=self.vectors, indices=self.indices,
+                 labels=self.labels, threshold=np.array(self.threshold), strength_range=np.array(self.strength_range),
+                 fingerprint=np.array(self.fingerprint), dataset=np.array(self.dataset))
+        atomic_write(path, lambda tmp: tmp.write_bytes(buffer.getvalue()))
         return path
 
     @classmethod

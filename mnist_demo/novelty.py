@@ -30,6 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .storage import atomic_write
+
 SCORES = ("msp", "energy", "mahalanobis", "logistic")
 DETECTOR_SUFFIX = ".detector.npz"
 FORMAT_VERSION = 1
@@ -176,12 +178,7 @@ class Detector:
         buffer = io.BytesIO()
         np.savez_compressed(buffer, version=np.array(FORMAT_VERSION), kind=np.array(self.kind),
                             kernel=self.kernel, bias=self.bias, **arrays)
-        tmp = path.with_name(f".{path.name}.tmp")
-        try:
-            tmp.write_bytes(buffer.getvalue())
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        atomic_write(path, lambda tmp: tmp.write_bytes(buffer.getvalue()))
         return path
 
     @classmethod

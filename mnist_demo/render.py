@@ -16,11 +16,15 @@ the drawn-digits reference measurement draws polylines, the default.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, TypedDict
 
 import numpy as np
 from PIL import Image, ImageColor, ImageDraw
 
 from .canvas import CANVAS_SIZE, STROKE_WIDTH
+
+if TYPE_CHECKING:
+    from typing import Unpack  # Python 3.11+; annotations are not evaluated here
 
 Color = str | tuple[int, int, int]
 Strokes = Sequence[Sequence[Sequence[float]]]
@@ -118,26 +122,32 @@ def coverage(placed: list[np.ndarray], size: int, stroke_width: float, supersamp
     return np.asarray(small, np.float32) / 255.0
 
 
+class Placement(TypedDict, total=False):
+    """Where and how large `placed_strokes` puts the strokes (its keyword arguments)."""
+
+    size: int
+    stroke_width: float
+    fraction: float
+    offset: tuple[float, float] | None
+    rng: np.random.Generator | None
+    smooth: bool
+
+
 def render_strokes(
     strokes: Strokes,
     *,
-    size: int = CANVAS_SIZE,
-    stroke_width: float = STROKE_WIDTH,
-    fraction: float = 0.6,
-    offset: tuple[float, float] | None = None,
-    rng: np.random.Generator | None = None,
     ink: Color = (255, 255, 255),
     background: Color = (0, 0, 0),
     transparent: bool = False,
     supersample: int = 4,
-    smooth: bool = False,
+    **placement: Unpack[Placement],
 ) -> np.ndarray:
     """A canvas image (size, size, 4) uint8 of the strokes, each a list of [x, y] points
-    (any units, y down). With transparent=True the background has alpha 0 and ink pixels
-    keep the ink colour with alpha = coverage, as the browser's getImageData returns them."""
-    placed = placed_strokes(
-        strokes, size=size, stroke_width=stroke_width, fraction=fraction, offset=offset, rng=rng, smooth=smooth
-    )
+    (any units, y down), placed as `placed_strokes` places them. With transparent=True the
+    background has alpha 0 and ink pixels keep the ink colour with alpha = coverage, as the
+    browser's getImageData returns them."""
+    size, stroke_width = placement.get("size", CANVAS_SIZE), placement.get("stroke_width", STROKE_WIDTH)
+    placed = placed_strokes(strokes, **placement)
     cover = coverage(placed, size, stroke_width, supersample)[..., None]
     ink_rgb = np.array(rgb(ink), np.float32)
     background_rgb = np.array(rgb(background), np.float32)

@@ -103,7 +103,7 @@ def sidecar_path(model_path: str | os.PathLike) -> Path:
     return Path(model_path).with_suffix(".json")
 
 
-def _atomic_write(target: Path, write) -> None:
+def atomic_write(target: Path, write) -> None:
     """Write through `write(tmp_path)` to a temp file in the same folder, then rename over `target`."""
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=target.suffix + ".tmp")
     os.close(fd)
@@ -136,8 +136,8 @@ def save_model(model, name: str, info: ModelInfo, folder: str | os.PathLike | No
             finally:
                 keras_tmp.unlink(missing_ok=True)
 
-        _atomic_write(target, write_keras)
-        _atomic_write(sidecar_path(target), lambda tmp: tmp.write_text(info.to_json(), encoding="utf-8"))
+        atomic_write(target, write_keras)
+        atomic_write(sidecar_path(target), lambda tmp: tmp.write_text(info.to_json(), encoding="utf-8"))
     except OSError as e:
         raise SaveError("failed", name=name, detail=str(e.strerror or e)) from e
     return target

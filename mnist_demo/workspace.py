@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import AppError
-from .storage import PROJECT_ROOT, ModelInfo, _atomic_write, list_models, models_dir, read_info, safe_model_name
+from .storage import PROJECT_ROOT, ModelInfo, atomic_write, list_models, models_dir, read_info, safe_model_name
 from .store import Learner, RunRecord, SavedModel, Store
 
 STATE_DIR_ENV = "MNIST_DEMO_STATE_DIR"
@@ -154,8 +154,8 @@ class Workspace:
         target.parent.mkdir(parents=True, exist_ok=True)
         info = read_info(source)
         info.name = name
-        _atomic_write(target, lambda tmp: shutil.copyfile(source, tmp))
-        _atomic_write(target.with_suffix(".json"), lambda tmp: tmp.write_text(info.to_json(), encoding="utf-8"))
+        atomic_write(target, lambda tmp: shutil.copyfile(source, tmp))
+        atomic_write(target.with_suffix(".json"), lambda tmp: tmp.write_text(info.to_json(), encoding="utf-8"))
         saved = SavedModel(self.id, name, self.relative(target), run.dataset, run.normalize,
                            {"origin": "run", "metrics": info.metrics, "spec": run.spec, "history": info.history,
                             "preset": run.preset}, run_id=run.id, created=time.time())
@@ -176,8 +176,8 @@ class Workspace:
         target = self.folder / "saved" / f"{name}.keras"
         target.parent.mkdir(parents=True, exist_ok=True)
         info.name = name
-        _atomic_write(target, lambda tmp: tmp.write_bytes(data))
-        _atomic_write(target.with_suffix(".json"), lambda tmp: tmp.write_text(info.to_json(), encoding="utf-8"))
+        atomic_write(target, lambda tmp: tmp.write_bytes(data))
+        atomic_write(target.with_suffix(".json"), lambda tmp: tmp.write_text(info.to_json(), encoding="utf-8"))
         saved = SavedModel(self.id, name, self.relative(target), info.dataset, info.normalize,
                            {"origin": UPLOAD, "bytes": len(data), "metrics": {}, "spec": {}, "history": {}},
                            created=time.time())

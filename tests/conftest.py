@@ -2,6 +2,7 @@ import gzip
 import os
 import struct
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,14 @@ requires_mnist = pytest.mark.skipif(
 requires_fashion = pytest.mark.skipif(
     not HAVE_FASHION, reason=f"no Fashion-MNIST IDX files under {DATA_DIR} (set MNIST_DEMO_DATA_DIR)"
 )
+
+
+def wait_until(predicate, seconds: float = 120) -> None:
+    """Return once `predicate()` is true; fail the test after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, f"not true within {seconds} s"
+        time.sleep(0.05)
 
 
 def write_idx_images(path: Path, images: np.ndarray, magic: int = 0x803, gz: bool = False) -> Path:

@@ -12,7 +12,7 @@ from mnist_demo.storage import read_info
 from mnist_demo.training import RunConfig, TrainingQueue
 from mnist_demo.workspace import Workspace, open_store, shared_model_names
 
-from .conftest import requires_mnist
+from .conftest import requires_mnist, wait_until
 
 TINY = dict(train_limit=2000, test_limit=500)
 
@@ -80,7 +80,7 @@ def test_each_learner_s_current_run_is_the_one_training_and_a_paused_queue_start
     waiting = _train(runs, ws["ada"], mnist)
     other = _train(runs, ws["bo"], mnist)
     deadline_rows = lambda: classroom.run_rows(store, runs, classroom.class_learners(store, "3b"))  # noqa: E731
-    _wait(lambda: [r.place for r in deadline_rows() if r.state == "queued"] == [1, 2])  # both have stood in line
+    wait_until(lambda: [r.place for r in deadline_rows() if r.state == "queued"] == [1, 2])  # both have stood in line
     current = {learner.nickname: row for learner, row in classroom.current_runs(deadline_rows(),
                                                                                 classroom.class_learners(store))}
     assert current["ada"].run_id == waiting.id and current["ada"].state == "queued"
@@ -91,15 +91,6 @@ def test_each_learner_s_current_run_is_the_one_training_and_a_paused_queue_start
     assert _ended(runs, waiting).state == "finished"
     assert _ended(runs, other).state == "stopped"
     assert done.state == "finished"
-
-
-def _wait(predicate, seconds=60):
-    import time
-
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
 
 
 @requires_mnist

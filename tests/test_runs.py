@@ -5,7 +5,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -14,7 +13,7 @@ from mnist_demo.runs import Runs, stored_progress
 from mnist_demo.training import RunConfig, Snapshot, TrainingQueue
 from mnist_demo.workspace import Workspace, open_store
 
-from .conftest import ROOT, requires_mnist
+from .conftest import ROOT, requires_mnist, wait_until
 
 SMALL = dict(train_limit=3000, test_limit=1000)
 
@@ -27,19 +26,12 @@ def state(tmp_path):
     store.close()
 
 
-def _wait(predicate, seconds=120):
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-
-
 @requires_mnist
 def test_a_run_is_kept_with_its_model_and_found_by_a_restarted_server(state, mnist, tmp_path):
     store, workspace, _ = state
     runs = Runs(store, tmp_path, TrainingQueue(1), persist_every=0.2)
     record = runs.start(workspace, preset("mlp-64").replace(epochs=2), mnist, RunConfig(**SMALL), label="mlp-64")
-    _wait(lambda: store.run(record.id).progress_data().get("batch_loss"))  # stored while it trains
+    wait_until(lambda: store.run(record.id).progress_data().get("batch_loss"))  # stored while it trains
     assert not store.run(record.id).done
     runs.live(record.id).join()
     kept = runs.settled(record)
@@ -61,7 +53,7 @@ def test_a_server_that_stops_keeps_its_running_run_as_interrupted_and_not_being_
     store, workspace, _ = state
     runs = Runs(store, tmp_path, TrainingQueue(1), persist_every=0.2)
     record = runs.start(workspace, preset("mlp-512x2").replace(epochs=20), mnist, RunConfig(), label="long")
-    _wait(lambda: len(store.run(record.id).progress_data().get("batch_loss", [])) > 3)
+    wait_until(lambda: len(store.run(record.id).progress_data().get("batch_loss", [])) > 3)
     runs.close()
     kept = store.run(record.id)
     assert kept.state == "interrupted" and len(kept.progress_data()["batch_loss"]) > 3
