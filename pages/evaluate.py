@@ -26,6 +26,7 @@ if predictor.info.dataset != dataset_name:
                  chosen=t(f"common.dataset.{dataset_name}")))
 
 job = evaluation_job(predictor, dataset_name)
+CELL_IMAGES = 36
 
 
 @fragment(run_every=0.5)
@@ -85,9 +86,11 @@ with remembered("cell_true", "cell_pred", valid={"cell_true": classes, "cell_pre
         indices = result.pair_indices(true_class, pred_class)
         st.markdown(t("evaluate.cell_count", n=len(indices), true=names[true_class],
                       pred=names[pred_class]))
+        if len(indices) > CELL_IMAGES:
+            st.caption(t("evaluate.cell_first", shown=CELL_IMAGES))
         with st.container(key="cell_images"):
             grid = st.columns(6)
-            for i, index in enumerate(indices[:36]):
+            for i, index in enumerate(indices[:CELL_IMAGES]):
                 grid[i % 6].image(digit_image(ds.x_test[index], 2), caption=f"#{index}")
 
 st.subheader(t("evaluate.grid"))

@@ -63,7 +63,8 @@ codes = sorted({learner.class_code for learner in store().learners()})
 top = st.columns([2, 1])
 class_code = top[0].selectbox(
     t("teacher.class"), [ALL, *codes], key="teacher_class", help=t("teacher.class_help"),
-    format_func=lambda c: t("teacher.class_all") if c == ALL else c or t("teacher.class_none"))
+    format_func=lambda c: t("teacher.class_all") if c == ALL else c or t("teacher.class_none"),
+    accept_new_options=True)  # a new class's code is typed here, before anyone has joined it
 if top[1].button(t("teacher.leave"), key="teacher_leave", icon=":material/logout:"):
     st.session_state.pop("teacher_mark", None)
     st.rerun()
@@ -108,7 +109,7 @@ def class_now():
             t("teacher.col.epoch"): f"{row.epoch}/{row.epochs}" if row and row.epochs else "",
             t("teacher.col.accuracy"): _percent(row.accuracy) if row else "",
             t("common.metric.test_accuracy"): _percent(row.test_accuracy) if row else "",
-            t("teacher.col.place"): row.place if row and row.place else "",
+            t("teacher.col.place"): str(row.place) if row and row.place else "",  # one type per column
         } for learner, row in classroom.current_runs(rows, learners)])
 
     st.subheader(t("teacher.leaderboard"))

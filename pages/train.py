@@ -248,7 +248,8 @@ if entry is not None and entry.snapshot().settled:
             getattr(st, replaced[0])(replaced[1])
     with download_col:
         more = st.number_input(t("train.more_epochs"), 1, 20, value=1, key="more_epochs")
-        if st.button(t("train.more", n=more), key="train_more", disabled=snap.state != "finished"):
+        more_allowed = snap.state == "finished" and not locked("epochs")  # a locked epoch count holds here too
+        if st.button(t("train.more", n=more), key="train_more", disabled=not more_allowed):
             continue_run(entry, ds, int(more))
             st.rerun()
         st.download_button(t("train.download"), entry.download_bytes(), file_name=f"{entry.preset}.keras",

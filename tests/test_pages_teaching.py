@@ -34,7 +34,10 @@ def test_evaluate_shows_metrics_confusion_and_the_grid():
     at.selectbox(key="cell_true").set_value(4).run()
     at.selectbox(key="cell_pred").set_value(4).run()
     assert "test images are **4** and were predicted as **4**" in texts(at)
+    assert "The first 36 of them:" in [c.value for c in at.caption]  # 976 fours: the count says how many are shown
     assert len(at.get("image")) > 30
+    at.selectbox(key="cell_pred").set_value(9).run()  # a handful: all of them shown, no "first"
+    assert "The first 36 of them:" not in [c.value for c in at.caption]
 
 
 @requires_mnist

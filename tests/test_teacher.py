@@ -67,6 +67,29 @@ def test_an_exercise_link_gives_its_values_disabled_controls_and_keeps_the_learn
     assert at.slider(key="epochs").disabled and at.slider(key="epochs").value == 3
 
 
+def test_locks_hold_in_a_new_tab_without_the_exercise_part_of_the_link_until_another_exercise():
+    learner = app("pages/train.py")
+    token = learner.query_params["w"]
+    opened("pages/train.py", {"w": token, "preset": "mlp-64", "epochs": "1", "normalize": "1",
+                              "lock": "epochs,normalize"})
+    plain = opened("pages/train.py", {"w": token})  # the learner's own link, as the sidebar gives it
+    assert plain.slider(key="epochs").disabled and plain.slider(key="epochs").value == 1
+    assert plain.toggle(key="normalize").disabled and plain.toggle(key="normalize").value is True
+    released = opened("pages/train.py", {"w": token, "preset": "mlp-64", "epochs": "2"})  # a new exercise
+    assert not released.slider(key="epochs").disabled and not released.toggle(key="normalize").disabled
+
+
+@requires_mnist
+def test_a_locked_epoch_count_also_holds_for_train_more_epochs(mnist):
+    learner = app("pages/train.py")
+    at = opened("pages/train.py", {"w": learner.query_params["w"], "preset": "mlp-64", "epochs": "1",
+                                   "lock": "epochs"})
+    at.slider(key="train_images").set_value(1000)
+    at.button(key="train_start").click().run()
+    wait_for(at, lambda at: "· finished" in texts(at) and any(b.key == "train_more" for b in at.button))
+    assert at.slider(key="epochs").value == 1 and at.button(key="train_more").disabled
+
+
 def test_a_link_can_set_and_lock_the_language_and_the_data_set():
     at = opened("pages/train.py", {"lang": "ja", "dataset": "fashion-mnist", "lock": "lang"}, locale="en-US")
     assert at.radio(key="lang").value == "ja" and at.radio(key="lang").disabled
@@ -180,3 +203,4 @@ def test_the_teacher_pauses_the_queue_and_stops_a_waiting_run(passcode):
     finally:
         at.button(key="teacher_resume").click().run()
     assert at.button(key="teacher_pause") is not None
+

@@ -140,7 +140,8 @@ CATALOG: dict[str, str] = {
     "train.train_images_help": "Fewer images train faster; all 60,000 give the best model.",
     "train.normalize_on": "Pixels go in as 0-1: gradients have a sensible size and training is smooth.",
     "train.normalize_off": (
-        "Raw pixels 0-255 go in: the first layer's outputs are huge, updates overshoot and the curves turn erratic."
+        "Raw pixels 0-255 go in: the first layer's outputs are 255 times larger, updates can overshoot and the "
+        "curves turn erratic. The normalization experiment on Compare measures it."
     ),
     "train.validate_on_test": "Validate on the test set, as the tutorials did",
     "train.validate_on_test_help": (
@@ -210,7 +211,7 @@ CATALOG: dict[str, str] = {
     "train.weights.title_conv": "Weights forming: the first convolution's filters",
     "train.weights.caption": (
         "{layer} after {at} epochs. Grey is 0, light positive, dark negative; white and black stand for "
-        "±{scale}, the largest weight. Without normalization that number runs wild."
+        "±{scale}, the largest weight."
     ),
     "train.notebook.intro": (
         "# {model} on {dataset}\n\n"
@@ -471,6 +472,7 @@ CATALOG: dict[str, str] = {
     "evaluate.true": "True",
     "evaluate.cell_hover": "true %{y}, predicted %{x}: %{z} images",
     "evaluate.cell_count": "**{n}** test images are **{true}** and were predicted as **{pred}**.",
+    "evaluate.cell_first": "The first {shown} of them:",
     "evaluate.grid": "30 test images: prediction in blue when right, red when wrong",
     "evaluate.only_mistakes": "Show me only mistakes",
     "evaluate.truth": "true label: {label}",
@@ -587,7 +589,10 @@ CATALOG: dict[str, str] = {
     "teacher.class": "Class",
     "teacher.class_all": "Every learner",
     "teacher.class_none": "(no class code)",
-    "teacher.class_help": "Learners join a class by opening a link with ?class=CODE (the exercise link below has it).",
+    "teacher.class_help": (
+        "Pick a class, or type a new code: learners join it by opening a link with ?class=CODE "
+        "(the exercise link below has it)."
+    ),
     "teacher.metric.learners": "Learners",
     "teacher.metric.training": "Training now",
     "teacher.metric.waiting": "Waiting",

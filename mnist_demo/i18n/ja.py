@@ -148,7 +148,8 @@ CATALOG: dict[str, str] = {
     "train.train_images_help": "枚数が少ないほど速く学習します。60,000 枚すべて使うと最も良いモデルになります。",
     "train.normalize_on": "ピクセル値は 0〜1 で入力されます。勾配が適切な大きさになり、学習がなめらかに進みます。",
     "train.normalize_off": (
-        "生のピクセル値 0〜255 がそのまま入力されます。最初の層の出力が巨大になり、更新が行き過ぎて、曲線が乱れます。"
+        "生のピクセル値 0〜255 がそのまま入力されます。最初の層の出力が 255 倍になり、"
+        "更新が行き過ぎて曲線が乱れることがあります。比較ページの正規化の実験で確かめられます。"
     ),
     "train.validate_on_test": "チュートリアルと同じくテスト画像で検証する",
     "train.validate_on_test_help": (
@@ -219,7 +220,6 @@ CATALOG: dict[str, str] = {
     "train.weights.title_conv": "育っていく重み: 最初の畳み込み層のフィルタ",
     "train.weights.caption": (
         "{at} エポック後の {layer}。灰色が 0、明るいと正、暗いと負で、白と黒は最大の重み ±{scale} を表します。"
-        "正規化しないと、この数が暴れます。"
     ),
     "train.notebook.intro": (
         "# {dataset} で学習する {model}\n\n"
@@ -480,6 +480,7 @@ CATALOG: dict[str, str] = {
     "evaluate.true": "正解",
     "evaluate.cell_hover": "正解 %{y}、予測 %{x}: %{z} 枚",
     "evaluate.cell_count": "正解が **{true}** で **{pred}** と予測されたテスト画像は **{n}** 枚です。",
+    "evaluate.cell_first": "そのうち最初の {shown} 枚:",
     "evaluate.grid": "テスト画像 30 枚: 予測が正しければ青、間違いなら赤",
     "evaluate.only_mistakes": "間違えた画像だけ表示",
     "evaluate.truth": "正解ラベル: {label}",
@@ -602,7 +603,8 @@ CATALOG: dict[str, str] = {
     "teacher.class_all": "すべての学習者",
     "teacher.class_none": "(クラスコードなし)",
     "teacher.class_help": (
-        "学習者は ?class=コード の付いたリンクを開くとクラスに入ります(下の課題リンクに付いています)。"
+        "クラスを選ぶか、新しいコードを入力します。学習者は ?class=コード の付いたリンクを開くとクラスに入ります"
+        "(下の課題リンクに付いています)。"
     ),
     "teacher.metric.learners": "学習者",
     "teacher.metric.training": "学習中",

@@ -1,8 +1,9 @@
 """An exercise link on the page: its settings given to the widgets once, its locked controls held.
 
 A link's settings are applied once per link (the learner may then change what is not locked);
-what it locks stays locked for the session, on every page visit, until another exercise link is
-opened. The frame applies the language and data set (its widgets), the Train page the rest."""
+what it locks stays locked in the learner's workspace, on every page visit, in a new tab and
+after a reload without the link, until another exercise link is opened. The frame applies the
+language and data set (its widgets), the Train page the rest."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ import streamlit as st
 
 from ..exercise import Exercise, query_signature, read_exercise
 from .text import t
+from .workspace import current
 
 FRAME_SETTINGS = ("lang", "dataset")
+HELD = "exercise.held"  # the workspace setting that keeps the locked values
 
 
 def _read() -> tuple[tuple, Exercise]:
@@ -21,7 +24,9 @@ def _read() -> tuple[tuple, Exercise]:
 
 def _apply(names, flag: str) -> None:
     signature, exercise = _read()
-    held = st.session_state.setdefault("exercise_held", {})
+    if "exercise_held" not in st.session_state:
+        st.session_state.exercise_held = dict(current().settings().get(HELD) or {})
+    held = st.session_state.exercise_held
     if signature and st.session_state.get(flag) != signature:
         st.session_state[flag] = signature
         st.session_state.update({k: v for k, v in exercise.settings.items() if k in names})
@@ -29,6 +34,7 @@ def _apply(names, flag: str) -> None:
             held.pop(name, None)
             if name in exercise.locked and name in st.session_state:
                 held[name] = st.session_state[name]
+        current().remember({HELD: held})
         if flag == "exercise_train":
             st.session_state.exercise_notices = exercise.notices
     for name, value in held.items():
