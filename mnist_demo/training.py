@@ -519,7 +519,6 @@ def _progress_callback(run: TrainingRun, validation_data):
         def __init__(self):
             super().__init__()
             self.started = time.monotonic()
-            self.window: collections.deque = collections.deque(maxlen=20)
             self.samples = 0
             self.epoch = run.initial_epoch
             self.batch_in_epoch = 0
@@ -531,7 +530,6 @@ def _progress_callback(run: TrainingRun, validation_data):
         def on_train_begin(self, logs=None):
             lower_training_priority()  # TF's compute threads exist by now
             self.started = time.monotonic()
-            self.window.append((self.started, 0))
 
         def on_epoch_begin(self, epoch, logs=None):
             self.epoch = epoch
@@ -548,9 +546,9 @@ def _progress_callback(run: TrainingRun, validation_data):
             self.prev_loss, self.prev_acc = mean_loss, mean_acc
             now = time.monotonic()
             self.samples += run.spec.batch_size
-            self.window.append((now, self.samples))
-            t0, s0 = self.window[0]
-            rate = (self.samples - s0) / (now - t0) if now > t0 else 0.0
+            # Over the whole run, not the last batches: Keras hands batches over in bursts, and a
+            # recent-window rate made "images/s x elapsed" and the time left disagree with the bar.
+            rate = self.samples / (now - self.started) if now > self.started else 0.0
             batches_left = (self.epochs_total - self.epoch) * self.batches_per_epoch - k
             run.record.add_batch(
                 self.epoch + k / self.batches_per_epoch,
