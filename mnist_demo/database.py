@@ -81,6 +81,8 @@ class SQLite(Database):
             destination.close()
 
     def close(self) -> None:
+        """Close every thread's connection. The caller makes sure no other thread is inside a
+        transaction: closing a connection another thread is using crashes the interpreter."""
         with self._lock:
             for conn in self._all:
                 with contextlib.suppress(sqlite3.Error):

@@ -284,6 +284,7 @@ class Runs:
         if self._closed.is_set():
             return
         self._closed.set()
+        self._persister.join(timeout)  # it may be inside the store: the store must not close under it
         with self._lock:
             live = list(self._live.items())
         for _, run in live:

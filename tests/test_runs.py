@@ -57,7 +57,9 @@ def test_a_server_that_stops_keeps_its_running_run_as_interrupted_and_not_being_
     runs.close()
     kept = store.run(record.id)
     assert kept.state == "interrupted" and len(kept.progress_data()["batch_loss"]) > 3
-    snap = Runs(store, tmp_path, TrainingQueue(1)).snapshot(kept)
+    restarted = Runs(store, tmp_path, TrainingQueue(1))
+    snap = restarted.snapshot(kept)
+    restarted.close()
     assert snap.settled and not snap.evaluating
 
 
