@@ -7,7 +7,7 @@ from mnist_demo.experiments import normalization_findings, normalization_story
 from mnist_demo.ui.fixes import require_app_frame
 from mnist_demo.ui.guard import fragment
 from mnist_demo.ui.resources import chosen_dataset, try_dataset
-from mnist_demo.ui.runs import Poll, comparable_histories, latest_experiment, start_normalization_experiment
+from mnist_demo.ui.runs import Poll, active_run, comparable_histories, latest_experiment, start_normalization_experiment
 from mnist_demo.ui.text import duration, t
 from mnist_demo.ui.workspace import remembered
 
@@ -80,7 +80,7 @@ st.divider()
 st.subheader(t("compare.overlay"))
 histories = comparable_histories()
 if not histories:
-    st.info(t("compare.nothing"))
+    st.info(t("compare.nothing_yet" if active_run() is not None else "compare.nothing"))
 else:
     with remembered("compare_pick", "compare_seen"):
         # The learner's picks are kept; runs that ended since the last visit join them (four at most).

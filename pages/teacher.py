@@ -70,6 +70,15 @@ if top[1].button(t("teacher.leave"), key="teacher_leave", icon=":material/logout
     st.rerun()
 
 
+def _test_result(row) -> str:
+    """The run's test accuracy; an ended run that learnt something and is still being tested says so."""
+    if row is None:
+        return ""
+    if row.test_accuracy is None and row.state in ("finished", "stopped") and row.accuracy is not None:
+        return t("teacher.testing")
+    return _percent(row.test_accuracy)
+
+
 def the_class():
     chosen = classroom.class_learners(store(), None if class_code == ALL else class_code)
     learners = [learner for learner in chosen if learner.id != me]
@@ -108,7 +117,7 @@ def class_now():
             t("teacher.col.state"): t(f"common.state.{row.state}") if row else "",
             t("teacher.col.epoch"): f"{row.epoch}/{row.epochs}" if row and row.epochs else "",
             t("teacher.col.accuracy"): _percent(row.accuracy) if row else "",
-            t("common.metric.test_accuracy"): _percent(row.test_accuracy) if row else "",
+            t("common.metric.test_accuracy"): _test_result(row),
             t("teacher.col.place"): str(row.place) if row and row.place else "",  # one type per column
         } for learner, row in classroom.current_runs(rows, learners)])
 

@@ -96,3 +96,14 @@ def test_train_more_epochs_continues_the_curve():
     first, more = workspace_of(at).runs()[-2:]
     assert more.continued_from == first.id
     assert [e["epoch"] for e in more.progress_data()["epochs"]] == [1, 2]
+
+
+@requires_mnist
+def test_compare_says_a_run_still_training_will_appear_there_once_it_has_ended():
+    at = app("pages/train.py")
+    start_training(at, "mlp-512x2", epochs=20)
+    at.switch_page("pages/compare.py").run()
+    assert "Your run is still training or being tested" in texts(at)
+    assert "Train a model (or save one)" not in texts(at)
+    at.switch_page("pages/train.py").run()
+    at.button(key="train_stop").click().run()

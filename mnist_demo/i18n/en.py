@@ -535,6 +535,9 @@ CATALOG: dict[str, str] = {
     ),
     "compare.overlay": "Overlay runs and saved models",
     "compare.nothing": "Train a model (or save one) and its curves can be compared here.",
+    "compare.nothing_yet": (
+        "Your run is still training or being tested: its curves can be compared here once it has ended."
+    ),
     "compare.pick": "Runs and models",
     "compare.col_name": "Name",
     "compare.col_kind": "Type",
@@ -600,6 +603,7 @@ CATALOG: dict[str, str] = {
     "teacher.now": "Every learner's current run",
     "teacher.no_learners": "No learner has opened the app yet.",
     "teacher.no_run": "no run yet",
+    "teacher.testing": "testing…",
     "teacher.col.learner": "Learner",
     "teacher.col.class": "Class",
     "teacher.col.run": "Run",
