@@ -90,7 +90,11 @@ def remembered(*keys: str, valid=None):
     workspace = current()
     saved = workspace.settings()
     for key in keys:
-        if key not in st.session_state and key in saved:
+        if key in st.session_state:
+            # Set again: after a page switch the browser may draw the widget anew, and a value not
+            # set in this run would show its first option there (and send it back as a change).
+            st.session_state[key] = st.session_state[key]
+        elif key in saved:
             allowed = (valid or {}).get(key)
             if allowed is None or saved[key] in allowed:
                 st.session_state[key] = saved[key]
