@@ -20,9 +20,6 @@ with remembered("lang", "dataset", valid={"lang": i18n.LANGUAGE_NAMES, "dataset"
     st.session_state.setdefault("lang", i18n.language_for_locale(st.context.locale))
     st.session_state.setdefault("dataset", DATASETS[0])
     apply_to_frame()  # an exercise link's language and data set
-    # Set again after the defaults: the browser draws the settings popover anew after a page
-    # switch, and a widget value not set this run would show its first option there.
-    st.session_state.lang, st.session_state.dataset = st.session_state.lang, st.session_state.dataset
     st.set_page_config(page_title=t("frame.title"), page_icon=":material/draw:", layout="wide")
 
     pages = [

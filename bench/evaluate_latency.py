@@ -37,14 +37,14 @@ def _timed_job(evaluations, path, ds, predictor) -> tuple[float, float]:
 def run(quick: bool = False) -> dict:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from mnist_demo.data import load_dataset
-    from mnist_demo.evaluations import Evaluations, content_key
+    from mnist_demo.evaluations import BATCH, Evaluations, content_key
     from mnist_demo.predict import Predictor
     from mnist_demo.storage import default_model_path
 
     ds = load_dataset("mnist")
     path = default_model_path()
     predictor = Predictor.load(path)
-    chunk = predictor.chunk if hasattr(predictor, "chunk") else 1000
+    chunk = BATCH
     predictor.predict_images(ds.x_test[:chunk])  # warm: the server has served a prediction
     firsts, wholes, cached, chunks, hashes = [], [], [], [], []
     for _ in range(1 if quick else REPEATS):

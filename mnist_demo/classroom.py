@@ -24,7 +24,7 @@ from .store import Learner, RunRecord, Store
 PASSCODE_ENV = "MNIST_DEMO_TEACHER_PASSCODE"
 SCATTER_SETTINGS = ("learning_rate", "batch_size", "epochs", "dropout")
 LOG_AXES = {"learning_rate", "batch_size"}
-TRAINING, WAITING = ("running", "stopping"), ("queued",)
+TRAINING, WAITING, TESTED = ("running", "stopping"), ("queued",), ("finished", "stopped")
 
 
 class ClassError(AppError):
@@ -115,7 +115,7 @@ def current_runs(rows: list[RunRow], learners: Iterable[Learner]) -> list[tuple[
 
 def leaderboard(rows: list[RunRow]) -> list[RunRow]:
     """Ended runs with a test accuracy, best first; of two as good, the faster first."""
-    ended = [r for r in rows if r.test_accuracy is not None and r.state in ("finished", "stopped")]
+    ended = [r for r in rows if r.test_accuracy is not None and r.state in TESTED]
     return sorted(ended, key=lambda r: (-r.test_accuracy, r.seconds))
 
 

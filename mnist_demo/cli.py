@@ -326,11 +326,11 @@ def cmd_backup(args) -> int:
     if os.environ.get("MNIST_DEMO_DATABASE_URL", "").strip():
         raise UserError("the store is a PostgreSQL database: back it up with pg_dump")
     target = Path(args.out).expanduser()
-    if target.exists():
-        raise UserError(f"{target} exists; give a new folder")
     store = open_store()
     try:
         back_up_state(store, state_dir(), target)
+    except FileExistsError as e:
+        raise UserError(str(e)) from e
     finally:
         store.close()
     copy = open_store(target)  # the copy opens and says what it holds

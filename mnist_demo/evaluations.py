@@ -24,6 +24,7 @@ import numpy as np
 from .evaluate import Evaluation, evaluate_probabilities
 
 MEMORY_ENTRIES = 32
+BATCH = 1000  # images predicted at a time: a page's progress moves in these steps
 
 
 def content_key(path: str | os.PathLike) -> str:
@@ -149,9 +150,8 @@ class Evaluations:
 
     @staticmethod
     def _compute(job: Job, predictor, images, on_progress=None) -> None:
-        batch = 1000
-        for start in range(0, len(images), batch):
-            job._add(np.asarray(predictor.predict_images(images[start : start + batch]), np.float32))
+        for start in range(0, len(images), BATCH):
+            job._add(np.asarray(predictor.predict_images(images[start : start + BATCH]), np.float32))
             if on_progress is not None:
                 on_progress(job.done, job.total)
         job.result = job.partial() or evaluate_probabilities(np.zeros((0, 10), np.float32), job.labels[:0])

@@ -74,7 +74,7 @@ def _test_result(row) -> str:
     """The run's test accuracy; an ended run that learnt something and is still being tested says so."""
     if row is None:
         return ""
-    if row.test_accuracy is None and row.state in ("finished", "stopped") and row.accuracy is not None:
+    if row.test_accuracy is None and row.state in classroom.TESTED and row.accuracy is not None:
         return t("teacher.testing")
     return _percent(row.test_accuracy)
 
