@@ -208,6 +208,24 @@ def test_accuracy_falls_as_digits_turn_further(quick, mnist):
     assert curve.accuracies[0] > curve.accuracies[2] > curve.accuracies[3]
 
 
+def test_the_labs_curves_are_measured_once_in_the_background_and_kept_for_the_next_server(quick, mnist, tmp_path):
+    from mnist_demo.robustness_jobs import CurveJobs
+
+    predictor = quick["mlp"]
+    job = CurveJobs(tmp_path).job(predictor.path, "mnist", predictor, mnist.x_test, mnist.y_test)
+    assert job.wait(120) and job.error is None
+    assert job.done == job.total == len(robustness.LAB_SHIFTS) + len(robustness.LAB_ROTATIONS)
+    direct = robustness.lab_curves(predictor, mnist.x_test[: robustness.LAB_IMAGES],
+                                   mnist.y_test[: robustness.LAB_IMAGES])
+    for name in ("shift", "rotation"):
+        assert job.curves[name].values == direct[name].values
+        np.testing.assert_allclose(job.curves[name].accuracies, direct[name].accuracies)
+    restarted = CurveJobs(tmp_path).job(predictor.path, "mnist", predictor, mnist.x_test, mnist.y_test)
+    assert restarted.finished and restarted.curves["shift"].accuracies == tuple(
+        round(a, 4) for a in direct["shift"].accuracies)
+    assert robustness.holds_better(direct["shift"], direct["shift"], 3) == "mlp"  # a tie is not the CNN's
+
+
 def test_a_shift_moves_the_pixels_and_distortions_keep_the_image_a_uint8_digit(mnist):
     image = mnist.x_test[0]
     moved = robustness.shifted(image, 2, -1)
