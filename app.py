@@ -26,6 +26,8 @@ with remembered("lang", "dataset", valid={"lang": i18n.LANGUAGE_NAMES, "dataset"
         st.Page("pages/home.py", title=t("frame.nav.home"), icon=":material/home:", default=True, url_path="home"),
         st.Page("pages/train.py", title=t("frame.nav.train"), icon=":material/model_training:", url_path="train"),
         st.Page("pages/draw.py", title=t("frame.nav.draw"), icon=":material/draw:", url_path="draw"),
+        st.Page("pages/robustness.py", title=t("frame.nav.robust"), icon=":material/open_with:",
+                url_path="robustness"),
         st.Page("pages/evaluate.py", title=t("frame.nav.evaluate"), icon=":material/fact_check:", url_path="evaluate"),
         st.Page("pages/compare.py", title=t("frame.nav.compare"), icon=":material/compare_arrows:", url_path="compare"),
         st.Page("pages/data.py", title=t("frame.nav.data"), icon=":material/grid_on:", url_path="data"),

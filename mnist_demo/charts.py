@@ -183,3 +183,31 @@ def overlay_figure(snapshots: dict, labels: dict[str, str], log_loss: bool = Fal
     fig.update_layout(height=420, margin=dict(l=10, r=10, t=40, b=10),
                       legend=dict(orientation="h", yanchor="top", y=-0.18, x=0), uirevision="overlay")
     return fig
+
+
+CURVE_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd")
+
+
+def robustness_figure(curves: dict[str, dict], labels: dict[str, str]) -> go.Figure:
+    """Test accuracy against shift (left) and rotation (right), one line per model.
+
+    `curves` maps a model's label to its {"shift": Curve, "rotation": Curve}; `labels` holds the
+    translated texts: shift_title, rotation_title, shift_axis, rotation_axis, accuracy_axis."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(labels["shift_title"], labels["rotation_title"]))
+    for i, (name, model_curves) in enumerate(curves.items()):
+        color = CURVE_COLORS[i % len(CURVE_COLORS)]
+        for col, parameter in ((1, "shift"), (2, "rotation")):
+            curve = model_curves[parameter]
+            fig.add_trace(go.Scatter(
+                x=list(curve.values), y=list(curve.accuracies), mode="lines+markers", name=name,
+                line=dict(color=color, width=2.5), legendgroup=name, showlegend=col == 1,
+                hovertemplate="%{x}: %{y:.1%}<extra>" + name + "</extra>",
+            ), row=1, col=col)
+    fig.update_xaxes(title_text=labels["shift_axis"], dtick=1, row=1, col=1)
+    fig.update_xaxes(title_text=labels["rotation_axis"], dtick=15, row=1, col=2)
+    for col in (1, 2):
+        fig.update_yaxes(tickformat=".0%", range=[0, 1.02], row=1, col=col)
+    fig.update_yaxes(title_text=labels["accuracy_axis"], row=1, col=1)
+    fig.update_layout(height=380, margin=dict(l=10, r=10, t=40, b=10),
+                      legend=dict(orientation="h", yanchor="top", y=-0.22, x=0))
+    return fig

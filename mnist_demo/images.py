@@ -73,3 +73,17 @@ def digit_gallery_html(images, captions, size: int = 56, colors=None, titles=Non
         for image, caption, color, title in zip(images, captions, colors, titles, strict=True)
     )
     return f'<div style="display:flex;flex-wrap:wrap;gap:0.75rem">{figures}</div>'
+
+
+def digit_text(image: np.ndarray) -> str:
+    """A 28x28 uint8 digit as short text (base64 of its bytes), for keeping in a workspace setting."""
+    return base64.b64encode(np.asarray(image, np.uint8).reshape(28, 28).tobytes()).decode("ascii")
+
+
+def digit_from_text(text: object) -> np.ndarray | None:
+    """The digit `digit_text` wrote, or None when `text` is not one."""
+    try:
+        raw = base64.b64decode(str(text), validate=True)
+    except ValueError:
+        return None
+    return np.frombuffer(raw, np.uint8).reshape(28, 28).copy() if len(raw) == 28 * 28 else None

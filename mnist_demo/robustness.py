@@ -183,3 +183,28 @@ def rotation_curve(predictor, images: Array, labels: Array, angles: Sequence[flo
     return accuracy_curve(predictor, images, labels, "rotation", angles,
                           lambda a: [Distortion(rotation=a), Distortion(rotation=-a)] if a else [Distortion()],
                           **kwargs)
+
+
+
+LAB_SHIFTS = tuple(range(0, 7))
+LAB_ROTATIONS = tuple(range(0, 91, 15))
+LAB_IMAGES = 500  # the first test images the lab's curves are measured on
+
+
+def lab_curves(predictor, images: Array, labels: Array,
+               on_progress: Callable[[int, int], None] | None = None) -> dict[str, Curve]:
+    """The lab's two curves, {"shift": ..., "rotation": ...}; `on_progress(done, total)` counts
+    the points of both curves."""
+    total = len(LAB_SHIFTS) + len(LAB_ROTATIONS)
+
+    def counted(before: int):
+        return None if on_progress is None else (lambda i, _n: on_progress(before + i, total))
+
+    shift = shift_curve(predictor, images, labels, LAB_SHIFTS, on_progress=counted(0))
+    rotation = rotation_curve(predictor, images, labels, LAB_ROTATIONS, on_progress=counted(len(LAB_SHIFTS)))
+    return {"shift": shift, "rotation": rotation}
+
+
+def holds_better(mlp: Curve, cnn: Curve, value: float) -> str:
+    """Which kind keeps more test accuracy at `value` (e.g. 3 pixels of shift): "cnn" or "mlp"."""
+    return "cnn" if cnn.accuracy_at(value) > mlp.accuracy_at(value) else "mlp"

@@ -243,7 +243,8 @@ class Runs:
         record = self.store.run(run_id)
         info = ModelInfo(name=record.label, normalize=record.normalize, dataset=record.dataset,
                          preset=record.preset, spec=record.spec, history=run.history(),
-                         extra={"run_id": run_id, "learner_id": workspace.id})
+                         extra={"run_id": run_id, "learner_id": workspace.id,
+                                "augment": run.config.augment})
         return save_model(run.model, run_id, info, workspace.run_model_path(run_id).parent)
 
     def _test(self, path: Path, run: TrainingRun) -> None:

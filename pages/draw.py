@@ -10,13 +10,13 @@ from mnist_demo.canvas import (
     canvas_problem,
 )
 from mnist_demo.charts import probability_figure
-from mnist_demo.images import digit_image, squared
+from mnist_demo.images import digit_image, digit_text, squared
 from mnist_demo.ui.fixes import require_app_frame
 from mnist_demo.ui.inside_view import inside_section
 from mnist_demo.ui.model_choice import model_picker
 from mnist_demo.ui.resources import chosen_dataset
 from mnist_demo.ui.text import class_names, explain, t
-from mnist_demo.ui.workspace import remembered
+from mnist_demo.ui.workspace import keep, remembered
 from mnist_demo.uploads import UploadError, image_from_upload
 
 require_app_frame()
@@ -93,6 +93,7 @@ with result:
         )
 
 if prediction is not None:
+    keep(f"last_drawing.{dataset_name}", digit_text(prediction.image))  # the robustness lab starts from it
     steps = prediction.steps
     st.subheader(t("draw.pipeline"))
     cols = st.columns(5)

@@ -16,7 +16,7 @@ from mnist_demo.render import render_strokes
 from .conftest import requires_mnist
 
 EN = i18n.CATALOG["en"]
-PAGES = ["home", "train", "draw", "evaluate", "compare", "data"]
+PAGES = ["home", "train", "draw", "robustness", "evaluate", "compare", "data"]
 
 
 def _fields(text: str) -> set[str]:
@@ -40,7 +40,7 @@ def test_both_catalogs_list_their_keys_in_one_order():
 
 
 def test_keys_start_with_their_page_or_a_shared_group():
-    groups = {"frame", "common", "home", "train", "draw", "evaluate", "compare", "data", "teacher", "error"}
+    groups = {"frame", "common", "home", "train", "draw", "robust", "evaluate", "compare", "data", "teacher", "error"}
     assert sorted({key.split(".")[0] for key in EN} - groups) == []
     seen: list[str] = []
     for key in EN:  # one block per group: a group's keys are not scattered through the file

@@ -13,6 +13,7 @@ CATALOG: dict[str, str] = {
     "frame.training": "{label}: epoch {epoch}/{epochs}",
     "frame.queued": "{label}: waiting for a free slot, place {place} (about {wait})",
     "frame.testing": "{label}: testing on the test set",
+    "frame.nav.robust": "Robustness",
     "frame.nav.evaluate": "Evaluate",
     "frame.nav.compare": "Compare",
     "frame.nav.data": "Data",
@@ -450,6 +451,63 @@ CATALOG: dict[str, str] = {
     ),
     "draw.inside.far.too_weak": (
         "This drawing barely excites the model: it is unlike what it was trained on, so its answer means little."
+    ),
+
+    # robustness
+    "robust.title": "Robustness lab: move the digit and watch the answer",
+    "robust.intro": (
+        "A model only knows digits like the ones it was trained on: centred, upright, of one size and stroke. "
+        "Move, turn, scale, thicken or blur a digit with the sliders and watch the answer and its probabilities move."
+    ),
+    "robust.no_data": "The robustness lab needs the test set: {problem}",
+    "robust.source": "Digit",
+    "robust.source_drawing": "My last drawing",
+    "robust.source_test": "A test image",
+    "robust.no_drawing": "Draw on the Draw page and your drawing appears here too.",
+    "robust.index": "Test image number",
+    "robust.label": "Its label: **{label}**",
+    "robust.dx": "Move right (pixels)",
+    "robust.dy": "Move down (pixels)",
+    "robust.rotation": "Turn anticlockwise (degrees)",
+    "robust.scale": "Scale (1 = as it is)",
+    "robust.thickness": "Thinner (-) or thicker (+) strokes",
+    "robust.noise": "Noise (grey levels)",
+    "robust.reset": "Back to the original",
+    "robust.before": "As it is",
+    "robust.after": "Changed",
+    "robust.same": "It still reads **{answer}**, at {after} (it was {before} before the change).",
+    "robust.changed": "Now it reads **{answer}** at {after}. Before the change it read **{was}** at {before}.",
+    "robust.probabilities": "Probabilities for the changed image",
+    "robust.curves": "The whole test set, moved and turned",
+    "robust.curves_help": (
+        "Test accuracy on the first {n} test images, each moved by 0-6 pixels (the average over right, down, "
+        "left and up) or turned by 0-90 degrees (both ways). Pick models of both kinds to see the difference."
+    ),
+    "robust.models": "Models on the curves",
+    "robust.computing": "Measuring {name}: {done} of {total} points",
+    "robust.failed": "The curves of {name} could not be measured: {error}",
+    "robust.shift_axis": "Moved by (pixels)",
+    "robust.rotation_axis": "Turned by (degrees)",
+    "robust.accuracy_axis": "Test accuracy",
+    "robust.shift_title": "Moved",
+    "robust.rotation_title": "Turned",
+    "robust.at_shift": "{name}: {start} unmoved, {moved} moved by {px} pixels, {turned} turned by {deg} degrees.",
+    "robust.cnn_holds": (
+        "Moved by {px} pixels, the CNN keeps {cnn} and the MLP {mlp}. A CNN slides the same small filters over "
+        "every place in the image and pools what they find, so a stroke that moves still meets its filter. Each "
+        "of an MLP's weights belongs to one pixel's place: move the digit and other weights see it."
+    ),
+    "robust.mlp_holds": (
+        "Moved by {px} pixels, the MLP keeps {mlp} and the CNN {cnn}: here the CNN does not hold up better. "
+        "Its filters slide, but its dense layers at the end still depend on where things are."
+    ),
+    "robust.one_model": (
+        "Add a model of the other kind to compare an MLP with a "
+        "CNN (train one on the Train page if you have none)."
+    ),
+    "robust.augmented": (
+        "{name} was trained on digits moved, turned and scaled at "
+        "random (augmentation): that is much of why it holds up."
     ),
 
     # evaluate

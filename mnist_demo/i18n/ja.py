@@ -17,6 +17,7 @@ CATALOG: dict[str, str] = {
     "frame.training": "{label}: エポック {epoch}/{epochs}",
     "frame.queued": "{label}: 空きを待っています（順番 {place} 番目、約 {wait}）",
     "frame.testing": "{label}: テスト画像で確認中",
+    "frame.nav.robust": "頑健性",
     "frame.nav.evaluate": "評価",
     "frame.nav.compare": "比較",
     "frame.nav.data": "データ",
@@ -458,6 +459,66 @@ CATALOG: dict[str, str] = {
     ),
     "draw.inside.far.too_weak": (
         "この絵にはモデルがほとんど反応しません。学習したものとは違うので、この答えにはあまり意味がありません。"
+    ),
+
+    # robustness
+    "robust.title": "頑健性ラボ：数字を動かして答えの変化を見る",
+    "robust.intro": (
+        "モデルが知っているのは、学習したのと同じような数字（中央にあり、まっすぐで、大きさも線の太さも同じ）だけです。"
+        "スライダーで数字を動かしたり、回したり、拡大・縮小したり、線を太く・細くしたり、"
+        "ノイズを加えたりして、答えと確率の変化を見てみましょう。"
+    ),
+    "robust.no_data": "頑健性ラボにはテストデータが必要です：{problem}",
+    "robust.source": "数字",
+    "robust.source_drawing": "最後に描いた数字",
+    "robust.source_test": "テスト画像",
+    "robust.no_drawing": "「手書き」ページで描くと、その絵もここに出てきます。",
+    "robust.index": "テスト画像の番号",
+    "robust.label": "正解ラベル：**{label}**",
+    "robust.dx": "右へ動かす（ピクセル）",
+    "robust.dy": "下へ動かす（ピクセル）",
+    "robust.rotation": "反時計回りに回す（度）",
+    "robust.scale": "拡大・縮小（1 = そのまま）",
+    "robust.thickness": "線を細く（-）・太く（+）",
+    "robust.noise": "ノイズ（濃淡の段階）",
+    "robust.reset": "元に戻す",
+    "robust.before": "そのまま",
+    "robust.after": "変えたもの",
+    "robust.same": "まだ **{answer}** と読んでいます（{after}、変える前は {before}）。",
+    "robust.changed": "いまは **{answer}**（{after}）と読んでいます。変える前は **{was}**（{before}）でした。",
+    "robust.probabilities": "変えた画像の確率",
+    "robust.curves": "テストデータ全体を動かし、回すと",
+    "robust.curves_help": (
+        "最初の {n} 枚のテスト画像を 0〜6 ピクセル動かした（右・下・左・上の平均）ときと、"
+        "0〜90 度回した（両方向）ときのテスト正解率です。"
+        "違いを見るには、両方の種類のモデルを選んでください。"
+    ),
+    "robust.models": "グラフに描くモデル",
+    "robust.computing": "{name} を測定中：{total} 点のうち {done} 点",
+    "robust.failed": "{name} の曲線を測れませんでした：{error}",
+    "robust.shift_axis": "動かした量（ピクセル）",
+    "robust.rotation_axis": "回した角度（度）",
+    "robust.accuracy_axis": "テスト正解率",
+    "robust.shift_title": "動かす",
+    "robust.rotation_title": "回す",
+    "robust.at_shift": "{name}：そのままで {start}、{px} ピクセル動かすと {moved}、{deg} 度回すと {turned}。",
+    "robust.cnn_holds": (
+        "{px} ピクセル動かすと、CNN は {cnn}、MLP は {mlp} です。"
+        "CNN は同じ小さなフィルタを画像のあらゆる場所にすべらせ、見つけたものをプーリングでまとめるので、"
+        "線が動いても同じフィルタに出会います。MLP の重みはそれぞれ 1 つの画素の場所に結びついているので、"
+        "数字を動かすと別の重みがそれを見ることになります。"
+    ),
+    "robust.mlp_holds": (
+        "{px} ピクセル動かすと、MLP は {mlp}、CNN は {cnn} です。ここでは CNN のほうが強いとは言えません。"
+        "フィルタはすべりますが、最後の全結合層はまだ場所に左右されます。"
+    ),
+    "robust.one_model": (
+        "MLP と CNN を比べるには、もう一方の種類のモデルを加えてください"
+        "（なければ「学習」ページで作れます）。"
+    ),
+    "robust.augmented": (
+        "{name} は、ランダムに動かし・回し・拡大縮小した数字で学習しました（データ拡張）。"
+        "強さの多くはそのためです。"
     ),
 
     # evaluate

@@ -84,3 +84,21 @@ def default_predictor(dataset_name: str = "mnist"):
     path = shipped_model_path(dataset_name)
     path = path if path.exists() else default_model_path()
     return predictor_from_file(str(path), path.stat().st_mtime)
+
+
+@st.cache_resource(show_spinner=False)
+def _robustness_jobs(root: str):
+    from pathlib import Path
+
+    from ..robustness_jobs import CurveJobs
+
+    return CurveJobs(Path(root) / "cache" / "robustness")
+
+
+def robustness_job(predictor, dataset_name: str):
+    """The model's lab curves (shift, rotation) as a background `robustness_jobs.CurveJob`, shared
+    by every session that opens the same model file."""
+    from ..workspace import state_dir
+
+    ds = dataset(dataset_name)
+    return _robustness_jobs(str(state_dir())).job(predictor.path, dataset_name, predictor, ds.x_test, ds.y_test)

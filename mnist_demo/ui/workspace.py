@@ -109,3 +109,15 @@ def remembered(*keys: str, valid=None):
 def _plain(value):
     """A widget's value as the store keeps it (tuples become lists, as JSON makes them)."""
     return json.loads(json.dumps(value))
+
+
+def kept(name: str, default=None):
+    """A value the app keeps for the learner outside any widget, such as their last drawing."""
+    return current().settings().get(name, default)
+
+
+def keep(name: str, value) -> None:
+    """Keep `value` (plain JSON) under `name` in the learner's workspace; unchanged values cost no write."""
+    workspace = current()
+    if workspace.settings().get(name) != _plain(value):
+        workspace.remember({name: _plain(value)})

@@ -7,7 +7,15 @@ import sys
 import tempfile
 from pathlib import Path
 
-from harness.browser import CANVAS, SAMPLE_IMAGES, chromium, draw_strokes, new_page, wait_until_idle
+from harness.browser import (
+    CANVAS,
+    SAMPLE_IMAGES,
+    chromium,
+    draw_strokes,
+    follow_sidebar_link,
+    new_page,
+    wait_until_idle,
+)
 from harness.drawing import SEVEN, U_SHAPE
 from harness.server import ROOT, running_app
 from mnist_demo.choices import CLASS_DEFAULTS
@@ -34,6 +42,7 @@ def take_screenshots(out: Path = DOCS, languages=tuple(LANGUAGES)) -> list[Path]
             for name in PAGES:
                 shots.append(_page_shot(page, server.url, name, lang, out / f"{name}{suffix}.png"))
             shots.append(_inside_shot(page, server.url, lang, out / f"draw-inside{suffix}.png"))
+            shots.append(_robustness_shot(page, server.url, lang, out / f"robustness{suffix}.png"))
             context.close()
     return shots
 
@@ -93,6 +102,33 @@ def _inside_shot(page, url: str, lang: str, path: Path) -> Path:
     wait_until_idle(page)
     page.wait_for_timeout(500)
     page.locator('[data-testid="stExpander"]').filter(has_text=title).screenshot(path=str(path))
+    page.set_viewport_size(viewport)
+    return path
+
+
+def _robustness_shot(page, url: str, lang: str, path: Path) -> Path:
+    """The robustness lab on the learner's drawing moved 3 pixels right, with the curves of a
+    quick MLP (trained here) beside the shipped CNN."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{url}/train?preset=mlp-64&epochs=1")
+    wait_until_idle(page)
+    page.locator(".st-key-train_start button").click()
+    metric = translate("common.metric.test_accuracy", lang)
+    expect(page.get_by_test_id("stMetricLabel").filter(has_text=metric)).to_be_visible(timeout=300_000)
+    follow_sidebar_link(page, translate("frame.nav.draw", lang))
+    draw_strokes(page, page.locator(CANVAS), SEVEN)
+    prediction = translate("draw.prediction", lang, answer=7, confidence="").splitlines()[0].lstrip("# ")
+    expect(page.get_by_role("heading", name=prediction)).to_be_visible()
+    wait_until_idle(page)
+    follow_sidebar_link(page, translate("frame.nav.robust", lang))
+    for _ in range(3):
+        page.locator(".st-key-robust_dx input").press("ArrowRight")
+    expect(page.locator(".st-key-robust_dx [data-testid=stSliderThumbValue]")).to_have_text("3")
+    expect(page.locator("[data-testid=stAlertContentInfo]")).to_be_visible(timeout=300_000)
+    viewport = page.viewport_size
+    page.set_viewport_size({"width": viewport["width"], "height": 1900})  # the curves in view too
+    _shot(page, path)
     page.set_viewport_size(viewport)
     return path
 
