@@ -117,8 +117,9 @@ with remembered(*SETTINGS):  # the learner's settings, kept in their workspace
         start, stop, _ = st.columns([1, 1, 2])
         if start.button(t("train.start"), type="primary", disabled=running is not None, width="stretch",
                         key="train_start"):
-            start_training(spec, ds, normalize=normalize, train_images=st.session_state.train_images,
-                           preset=st.session_state.preset, validate_on_test=on_test)
+            with st.spinner(t("train.starting")):  # the first training of a server imports TensorFlow
+                start_training(spec, ds, normalize=normalize, train_images=st.session_state.train_images,
+                               preset=st.session_state.preset, validate_on_test=on_test)
             st.rerun()
         if stop.button(t("train.stop"), disabled=running is None, width="stretch", key="train_stop"):
             stop_run(running, t("train.stopped_by_user"))
@@ -166,6 +167,10 @@ def live_progress():
     st.markdown(f"**{entry.label}** · {t('common.state.' + snap.state)}")
     if snap.state == "queued":  # no chart yet: it would be empty axes
         st.info(t("common.setting.queued", place=snap.queue_position or 1, wait=duration(entry.wait_seconds())))
+        progress_poll.rerun_page_if(False)
+        return
+    if snap.state == "running" and not snap.batch_x:  # building the model: the chart would be empty axes
+        st.info(t("train.preparing"))
         progress_poll.rerun_page_if(False)
         return
     if snap.evaluating:

@@ -241,6 +241,21 @@ def test_settings_survive_a_visit_to_another_page():
 
 
 @requires_mnist
+def test_a_run_building_its_model_says_so_instead_of_showing_empty_axes():
+    from mnist_demo import training
+
+    at = app("pages/train.py")
+    with training._build_lock:  # the run has its slot, then waits here to build its model
+        start_training(at, "mlp-64", epochs=1, train_images=5000)
+        wait_for(at, lambda a: "· training" in texts(a), 60)
+        assert "Building the model and preparing the data" in texts(at)
+        assert not at.get("plotly_chart")
+    wait_for(at, lambda a: a.get("plotly_chart") or "Test accuracy" in [m.label for m in a.metric], 120)
+    assert "Building the model and preparing the data" not in texts(at)
+    result_metrics(at)
+
+
+@requires_mnist
 def test_a_run_stopped_while_it_waits_in_the_queue_says_so_without_a_traceback():
     ahead = app("pages/train.py")
     start_training(ahead, "mlp-512x2", epochs=30)  # holds the server's one training slot

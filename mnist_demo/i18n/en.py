@@ -154,6 +154,11 @@ CATALOG: dict[str, str] = {
     "train.start": "Train",
     "train.stop": "Stop",
     "train.nothing_yet": "Choose the settings and press Train: the curves appear here as the model learns.",
+    "train.starting": (
+        "Starting the training. The first one on a freshly started server loads TensorFlow first: "
+        "up to half a minute."
+    ),
+    "train.preparing": "Building the model and preparing the data: the first batches arrive in a few seconds.",
     "train.progress": "Epoch {epoch}/{epochs} · {rate} images/s · {elapsed} s elapsed · about {eta} left",
     "train.progress_done": "{epochs} epoch(s) · {rate} images/s · {elapsed} s",
     "train.testing": "Training has ended. Testing the model on the {n} test images…",

@@ -162,6 +162,11 @@ CATALOG: dict[str, str] = {
     "train.start": "学習開始",
     "train.stop": "停止",
     "train.nothing_yet": "設定を選んで「学習開始」を押してください。モデルが学ぶにつれてここに曲線が表示されます。",
+    "train.starting": (
+        "学習を始めています。サーバーを起動して最初の学習では、まず TensorFlow を読み込みます"
+        "（30 秒ほどかかることがあります）。"
+    ),
+    "train.preparing": "モデルを組み立て、データを準備しています。数秒で最初のバッチが届きます。",
     "train.progress": "エポック {epoch}/{epochs} · 毎秒 {rate} 枚 · 経過 {elapsed} 秒 · 残り約 {eta}",
     "train.progress_done": "{epochs} エポック · 毎秒 {rate} 枚 · {elapsed} 秒",
     "train.testing": "学習が終わりました。{n} 枚のテスト画像でモデルを確かめています…",
