@@ -64,6 +64,7 @@ class Runs:
         self._lock = threading.Lock()
         self._live: dict[str, TrainingRun] = {}
         self._written: dict[str, tuple] = {}
+        self._unwritten: dict[str, dict] = {}  # ended runs' final records the store could not take yet
         self._recent: collections.OrderedDict[str, TrainingRun] = collections.OrderedDict()
         self._parsed: dict[tuple[str, float], Snapshot] = {}
         self._closed = threading.Event()
@@ -228,7 +229,11 @@ class Runs:
         snap = run.snapshot()
         changes.update(state=snap.state, progress=stored_progress(snap), error=snap.error,
                        stop_reason=snap.stop_reason)
-        self.store.update_run(run_id, **changes)
+        try:
+            self.store.update_run(run_id, **changes)
+        except Exception:  # the database is away: the persister writes it when it is back
+            with self._lock:
+                self._unwritten[run_id] = changes
         with self._lock:
             self._live.pop(run_id, None)
             self._written.pop(run_id, None)
@@ -266,8 +271,10 @@ class Runs:
                     self.store.interrupt_orphans(ORPHAN_AFTER_SECONDS)
 
     def persist(self) -> None:
-        """Write each live run's progress to the store if it changed; beat for this server."""
+        """Write each live run's progress to the store if it changed, and the final records it could
+        not take when their runs ended; beat for this server."""
         self.store.beat(self.server_id)
+        self._write_unwritten()
         with self._lock:
             live = list(self._live.items())
         for run_id, run in live:
@@ -279,12 +286,22 @@ class Runs:
                 self.store.update_run(run_id, state=snap.state, progress=stored_progress(snap))
                 self._written[run_id] = mark
 
+    def _write_unwritten(self) -> None:
+        with self._lock:
+            unwritten = list(self._unwritten.items())
+        for run_id, changes in unwritten:
+            self.store.update_run(run_id, **changes)
+            with self._lock:
+                self._unwritten.pop(run_id, None)
+
     def close(self, timeout: float = 10.0) -> None:
         """Stop the persister; runs still training here are stopped and kept as interrupted."""
         if self._closed.is_set():
             return
         self._closed.set()
         self._persister.join(timeout)  # it may be inside the store: the store must not close under it
+        with contextlib.suppress(Exception):
+            self._write_unwritten()
         with self._lock:
             live = list(self._live.items())
         for _, run in live:

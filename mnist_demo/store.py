@@ -169,9 +169,7 @@ class Store:
 
     def __init__(self, database: Database):
         self.db = database
-        with self.db.transaction() as cur:
-            for statement in SCHEMA:
-                cur.execute(statement)
+        self.db.create_schema(SCHEMA)
 
     @classmethod
     def open(cls, location: str) -> Store:
@@ -248,6 +246,9 @@ class Store:
         run.created = run.created or now
         run.updated = now
         with self.db.transaction() as cur:
+            # A no-op write that locks the learner's row on PostgreSQL (SQLite's BEGIN IMMEDIATE has
+            # locked the file already): two servers adding a run for one learner number them in turn.
+            cur.execute("UPDATE learners SET last_seen = last_seen WHERE id = ?", (run.learner_id,))
             cur.execute("SELECT COALESCE(MAX(number), 0) + 1 AS next FROM runs WHERE learner_id = ?",
                         (run.learner_id,))
             run.number = cur.fetchone()[0]
