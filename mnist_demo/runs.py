@@ -65,6 +65,7 @@ class Runs:
         self._live: dict[str, TrainingRun] = {}
         self._written: dict[str, tuple] = {}
         self._unwritten: dict[str, dict] = {}  # ended runs' final records the store could not take yet
+        self._records: dict[str, RunRecord] = {}  # the records of the runs live here, as started
         self._recent: collections.OrderedDict[str, TrainingRun] = collections.OrderedDict()
         self._parsed: dict[tuple[str, float], Snapshot] = {}
         self._closed = threading.Event()
@@ -107,7 +108,10 @@ class Runs:
         record = RunRecord(id=new_id(), learner_id=workspace.id, number=0, dataset=config.dataset,
                            normalize=config.normalize, spec=spec.to_dict(), config=asdict(config),
                            owner=self.server_id, **fields)
-        return self.store.add_run(record)
+        record = self.store.add_run(record)
+        with self._lock:
+            self._records[record.id] = record  # what _ended needs of it, were the database away then
+        return record
 
     def _launch(self, record: RunRecord, run: TrainingRun) -> RunRecord:
         with self._lock:
@@ -237,6 +241,7 @@ class Runs:
         with self._lock:
             self._live.pop(run_id, None)
             self._written.pop(run_id, None)
+            self._records.pop(run_id, None)
             if run.model is not None:
                 self._recent[run_id] = run
                 while len(self._recent) > RECENT_MODELS:
@@ -245,7 +250,9 @@ class Runs:
             workspace.prune_runs()
 
     def _kept_model(self, workspace: Workspace, run_id: str, run: TrainingRun) -> Path:
-        record = self.store.run(run_id)
+        with self._lock:
+            record = self._records.get(run_id)
+        record = record or self.store.run(run_id)
         info = ModelInfo(name=record.label, normalize=record.normalize, dataset=record.dataset,
                          preset=record.preset, spec=record.spec, history=run.history(),
                          extra={"run_id": run_id, "learner_id": workspace.id})
