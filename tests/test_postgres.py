@@ -132,3 +132,23 @@ def test_a_run_that_ends_while_the_database_is_away_is_kept_when_it_returns(own_
     assert kept.progress_data()["test_accuracy"] > 0.5
     runs.close()
     store.close()
+
+
+def test_a_page_says_the_database_is_away_without_a_traceback_and_works_again_when_it_returns(
+        own_server, tmp_path, monkeypatch):
+    from .apptest import app, texts
+
+    monkeypatch.setenv("MNIST_DEMO_DATABASE_URL", own_server.new_database())
+    monkeypatch.setenv("MNIST_DEMO_STATE_DIR", str(tmp_path))  # a store of this test's own (cached per folder)
+    at = app("pages/draw.py")
+    link = at.query_params["w"]
+    own_server.stop()
+    at.run()
+    assert not at.exception
+    assert "database cannot be reached just now" in texts(at) and "Traceback" not in texts(at)
+    ja = app(locale="ja-JP", link=link)
+    assert "データベースにつながりません" in texts(ja)
+    own_server.start()
+    at.button(key="database_retry").click().run()
+    assert not at.exception and not at.error
+    assert at.query_params["w"] == link  # the same learner, found again
