@@ -7,7 +7,9 @@ numbers when it ends. After a restart the store still has every ended run; one t
 training when its server stopped says "interrupted" and keeps its curves up to then.
 
 Each app server beats in the store's `servers` table; an unfinished run whose server has not
-beaten for `ORPHAN_AFTER_SECONDS` was cut off, and is marked interrupted by any server.
+beaten for `ORPHAN_AFTER_SECONDS` was cut off, and is marked interrupted by any server. A run is
+stopped from any server: one that does not train it leaves the request in the store, where the
+server that does reads it each time it persists.
 """
 
 from __future__ import annotations
@@ -120,10 +122,11 @@ class Runs:
         return record
 
     def stop(self, run_id: str, reason: str) -> bool:
-        """Stop a run this server trains; False if it is not here (ended, or on another server)."""
+        """Stop a run: at once if this server trains it, else through the store, where the server
+        that trains it reads the request within about a second. False if the run has ended."""
         run = self.live(run_id)
         if run is None:
-            return False
+            return self.store.request_stop(run_id, reason)
         run.stop(reason)
         return True
 
@@ -279,11 +282,16 @@ class Runs:
 
     def persist(self) -> None:
         """Write each live run's progress to the store if it changed, and the final records it could
-        not take when their runs ended; beat for this server."""
+        not take when their runs ended; stop the runs another server was asked to stop; beat."""
         self.store.beat(self.server_id)
         self._write_unwritten()
         with self._lock:
             live = list(self._live.items())
+        if live:
+            for run_id, reason in self.store.stop_requests(self.server_id).items():
+                run = self.live(run_id)
+                if run is not None and run.snapshot().stop_reason is None:
+                    run.stop(reason)
         for run_id, run in live:
             snap = run.snapshot()
             if snap.state in DONE_STATES:

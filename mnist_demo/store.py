@@ -320,6 +320,23 @@ class Store:
         with self.db.transaction() as cur:
             cur.execute("DELETE FROM saved_models WHERE learner_id = ? AND name = ?", (learner_id, name))
 
+    def request_stop(self, run_id: str, reason: str) -> bool:
+        """Ask the server that trains the run to stop it (it reads `stop_requests` about once a
+        second); False if the run has ended already."""
+        with self.db.transaction() as cur:
+            cur.execute("SELECT state FROM runs WHERE id = ?", (run_id,))
+            row = cur.fetchone()
+            if row is None or row[0] in DONE_STATES:
+                return False
+            cur.execute("UPDATE runs SET stop_reason = ? WHERE id = ?", (reason, run_id))
+        return True
+
+    def stop_requests(self, owner: str) -> dict[str, str]:
+        """The reasons given for stopping the unfinished runs `owner` trains, by run id."""
+        rows = self.db.query("SELECT id, stop_reason FROM runs WHERE owner = ? AND stop_reason IS NOT NULL "
+                             f"AND state NOT IN ({', '.join('?' for _ in DONE_STATES)})", (owner, *DONE_STATES))
+        return {row["id"]: row["stop_reason"] for row in rows}
+
     # servers ----------------------------------------------------------------------------------
 
     def beat(self, server_id: str) -> None:

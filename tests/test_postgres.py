@@ -112,6 +112,26 @@ def test_a_server_interrupts_only_the_runs_of_servers_that_went_silent(postgres_
 
 
 @requires_mnist
+def test_a_run_is_stopped_from_a_server_that_does_not_train_it(postgres_url, mnist, tmp_path):
+    store = Store.open(postgres_url)
+    learner, _ = store.create_learner("ada")
+    trains = Runs(store, tmp_path, TrainingQueue(1), persist_every=0.1)
+    other = Runs(Store.open(postgres_url), tmp_path, TrainingQueue(1), persist_every=0.1)
+    record = trains.start(Workspace(store, learner, tmp_path), preset("mlp-64").replace(epochs=50), mnist,
+                          RunConfig(train_limit=6000, test_limit=500), label="long")
+    wait_until(lambda: store.run(record.id).progress_data().get("batch_loss"))
+    assert other.live(record.id) is None and other.stop(record.id, "stopped on the other replica")
+    trains.live(record.id).join(60)
+    kept = trains.settled(record)
+    assert kept.state == "stopped" and kept.stop_reason == "stopped on the other replica"
+    assert not other.stop(record.id, "again")  # it has ended: nothing to stop
+    other.close()
+    other.store.close()
+    trains.close()
+    store.close()
+
+
+@requires_mnist
 def test_a_run_that_ends_while_the_database_is_away_is_kept_when_it_returns(own_server, mnist, tmp_path):
     store = Store.open(own_server.new_database())
     learner, _ = store.create_learner("ada")

@@ -1,6 +1,6 @@
 """Two app servers, one class: replicas on two ports share one PostgreSQL and one state folder, so a
-learner whose connection lands on the other replica finds everything, and sees a training grow
-there while the first replica trains it."""
+learner whose connection lands on the other replica finds everything, sees a training grow there
+while the first replica trains it, and can stop it from there."""
 
 import re
 import tempfile
@@ -44,9 +44,9 @@ def test_a_learner_finds_their_runs_on_the_other_replica_and_sees_a_training_the
                 seen = on_two.evaluate(PLOT_POINTS)
                 on_two.wait_for_function(f"n => ({PLOT_POINTS})() > n", arg=seen, timeout=60_000)  # it grows there
 
-                on_one.locator(".st-key-train_stop button").click()
-                expect(on_one.get_by_text(re.compile(r"Stopped early"))).to_be_visible(timeout=60_000)
+                on_two.locator(".st-key-train_stop button").click()  # stopped from the replica that does not train it
                 expect(on_two.get_by_text(re.compile(r"Stopped early"))).to_be_visible(timeout=60_000)
+                expect(on_one.get_by_text(re.compile(r"Stopped early"))).to_be_visible(timeout=60_000)
             finally:
                 context_one.close()
                 context_two.close()
