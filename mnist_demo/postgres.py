@@ -18,12 +18,15 @@ import functools
 import threading
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
 from psycopg.pq import TransactionStatus
 
 from .database import BUSY_TIMEOUT_SECONDS, Database, DatabaseUnavailable
 
 MAX_CONNECTIONS = 8
 CONNECT_TIMEOUT_SECONDS = 5
+# A statement waits for a lock (another server's transaction) at most as long as SQLite's busy timeout.
+STATEMENT_TIMEOUT = f"-c statement_timeout={BUSY_TIMEOUT_SECONDS * 1000}"
 SCHEMA_LOCK = 0x6D6E697374  # any fixed number: the advisory lock replicas take to create the schema together
 
 
@@ -70,9 +73,10 @@ class PostgreSQL(Database):
             pass
 
     def _connect(self) -> psycopg.Connection:
+        extra = {} if "options" in conninfo_to_dict(self.url) else {"options": STATEMENT_TIMEOUT}
         try:
             return psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS,
-                                   application_name="mnist-demo")
+                                   application_name="mnist-demo", **extra)
         except psycopg.OperationalError as e:
             raise DatabaseUnavailable("unreachable") from e
 
@@ -115,6 +119,8 @@ class PostgreSQL(Database):
                         conn.execute("ROLLBACK")
                 if isinstance(e, psycopg.OperationalError) and conn.broken:
                     raise DatabaseUnavailable("unreachable") from e
+                if isinstance(e, psycopg.errors.QueryCanceled):
+                    raise DatabaseUnavailable("busy") from e
                 raise
         finally:
             if conn is not None:

@@ -172,3 +172,17 @@ def test_a_page_says_the_database_is_away_without_a_traceback_and_works_again_wh
     at.button(key="database_retry").click().run()
     assert not at.exception and not at.error
     assert at.query_params["w"] == link  # the same learner, found again
+
+
+def test_a_write_that_waits_too_long_for_another_server_s_lock_says_the_database_is_busy(postgres_url):
+    import psycopg
+
+    store = Store.open(postgres_url + "?options=-c%20statement_timeout%3D300")  # a URL's own options are kept
+    learner, _ = store.create_learner("ada")
+    with psycopg.connect(postgres_url) as other:  # another server holds the learner's row
+        other.execute("UPDATE learners SET nickname = 'x' WHERE id = %s", (learner.id,))
+        with pytest.raises(DatabaseUnavailable) as busy:
+            store.add_run(run_record(learner.id))
+        assert busy.value.reason == "busy"
+    assert store.add_run(run_record(learner.id)).number == 1  # and the next one goes through
+    store.close()
