@@ -12,7 +12,16 @@ import sqlite3
 import threading
 from pathlib import Path
 
+from .errors import AppError
+
 BUSY_TIMEOUT_SECONDS = 30
+
+
+class DatabaseUnavailable(AppError):
+    """The class's database server cannot be reached ("unreachable") or has no free connection in
+    time ("busy"). Nothing is lost: the next use connects again."""
+
+    group = "database"
 
 
 class Database:
@@ -26,6 +35,11 @@ class Database:
             cur.execute(sql, params)
             names = [d[0] for d in cur.description]
             return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    def create_schema(self, statements) -> None:
+        with self.transaction() as cur:
+            for statement in statements:
+                cur.execute(statement)
 
     def close(self) -> None:  # pragma: no cover - the interface
         raise NotImplementedError

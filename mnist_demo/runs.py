@@ -7,7 +7,9 @@ numbers when it ends. After a restart the store still has every ended run; one t
 training when its server stopped says "interrupted" and keeps its curves up to then.
 
 Each app server beats in the store's `servers` table; an unfinished run whose server has not
-beaten for `ORPHAN_AFTER_SECONDS` was cut off, and is marked interrupted by any server.
+beaten for `ORPHAN_AFTER_SECONDS` was cut off, and is marked interrupted by any server. A run is
+stopped from any server: one that does not train it leaves the request in the store, where the
+server that does reads it each time it persists.
 """
 
 from __future__ import annotations
@@ -64,6 +66,8 @@ class Runs:
         self._lock = threading.Lock()
         self._live: dict[str, TrainingRun] = {}
         self._written: dict[str, tuple] = {}
+        self._unwritten: dict[str, dict] = {}  # ended runs' final records the store could not take yet
+        self._records: dict[str, RunRecord] = {}  # the records of the runs live here, as started
         self._recent: collections.OrderedDict[str, TrainingRun] = collections.OrderedDict()
         self._parsed: dict[tuple[str, float], Snapshot] = {}
         self._closed = threading.Event()
@@ -106,7 +110,10 @@ class Runs:
         record = RunRecord(id=new_id(), learner_id=workspace.id, number=0, dataset=config.dataset,
                            normalize=config.normalize, spec=spec.to_dict(), config=asdict(config),
                            owner=self.server_id, **fields)
-        return self.store.add_run(record)
+        record = self.store.add_run(record)
+        with self._lock:
+            self._records[record.id] = record  # what _ended needs of it, were the database away then
+        return record
 
     def _launch(self, record: RunRecord, run: TrainingRun) -> RunRecord:
         with self._lock:
@@ -115,10 +122,11 @@ class Runs:
         return record
 
     def stop(self, run_id: str, reason: str) -> bool:
-        """Stop a run this server trains; False if it is not here (ended, or on another server)."""
+        """Stop a run: at once if this server trains it, else through the store, where the server
+        that trains it reads the request within about a second. False if the run has ended."""
         run = self.live(run_id)
         if run is None:
-            return False
+            return self.store.request_stop(run_id, reason)
         run.stop(reason)
         return True
 
@@ -228,10 +236,15 @@ class Runs:
         snap = run.snapshot()
         changes.update(state=snap.state, progress=stored_progress(snap), error=snap.error,
                        stop_reason=snap.stop_reason)
-        self.store.update_run(run_id, **changes)
+        try:
+            self.store.update_run(run_id, **changes)
+        except Exception:  # the database is away: the persister writes it when it is back
+            with self._lock:
+                self._unwritten[run_id] = changes
         with self._lock:
             self._live.pop(run_id, None)
             self._written.pop(run_id, None)
+            self._records.pop(run_id, None)
             if run.model is not None:
                 self._recent[run_id] = run
                 while len(self._recent) > RECENT_MODELS:
@@ -240,7 +253,9 @@ class Runs:
             workspace.prune_runs()
 
     def _kept_model(self, workspace: Workspace, run_id: str, run: TrainingRun) -> Path:
-        record = self.store.run(run_id)
+        with self._lock:
+            record = self._records.get(run_id)
+        record = record or self.store.run(run_id)
         info = ModelInfo(name=record.label, normalize=record.normalize, dataset=record.dataset,
                          preset=record.preset, spec=record.spec, history=run.history(),
                          extra={"run_id": run_id, "learner_id": workspace.id,
@@ -267,10 +282,17 @@ class Runs:
                     self.store.interrupt_orphans(ORPHAN_AFTER_SECONDS)
 
     def persist(self) -> None:
-        """Write each live run's progress to the store if it changed; beat for this server."""
+        """Write each live run's progress to the store if it changed, and the final records it could
+        not take when their runs ended; stop the runs another server was asked to stop; beat."""
         self.store.beat(self.server_id)
+        self._write_unwritten()
         with self._lock:
             live = list(self._live.items())
+        if live:
+            for run_id, reason in self.store.stop_requests(self.server_id).items():
+                run = self.live(run_id)
+                if run is not None and run.snapshot().stop_reason is None:
+                    run.stop(reason)
         for run_id, run in live:
             snap = run.snapshot()
             if snap.state in DONE_STATES:
@@ -280,12 +302,22 @@ class Runs:
                 self.store.update_run(run_id, state=snap.state, progress=stored_progress(snap))
                 self._written[run_id] = mark
 
+    def _write_unwritten(self) -> None:
+        with self._lock:
+            unwritten = list(self._unwritten.items())
+        for run_id, changes in unwritten:
+            self.store.update_run(run_id, **changes)
+            with self._lock:
+                self._unwritten.pop(run_id, None)
+
     def close(self, timeout: float = 10.0) -> None:
         """Stop the persister; runs still training here are stopped and kept as interrupted."""
         if self._closed.is_set():
             return
         self._closed.set()
         self._persister.join(timeout)  # it may be inside the store: the store must not close under it
+        with contextlib.suppress(Exception):
+            self._write_unwritten()
         with self._lock:
             live = list(self._live.items())
         for _, run in live:

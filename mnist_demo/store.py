@@ -169,9 +169,7 @@ class Store:
 
     def __init__(self, database: Database):
         self.db = database
-        with self.db.transaction() as cur:
-            for statement in SCHEMA:
-                cur.execute(statement)
+        self.db.create_schema(SCHEMA)
 
     @classmethod
     def open(cls, location: str) -> Store:
@@ -248,6 +246,9 @@ class Store:
         run.created = run.created or now
         run.updated = now
         with self.db.transaction() as cur:
+            # A no-op write that locks the learner's row on PostgreSQL (SQLite's BEGIN IMMEDIATE has
+            # locked the file already): two servers adding a run for one learner number them in turn.
+            cur.execute("UPDATE learners SET last_seen = last_seen WHERE id = ?", (run.learner_id,))
             cur.execute("SELECT COALESCE(MAX(number), 0) + 1 AS next FROM runs WHERE learner_id = ?",
                         (run.learner_id,))
             run.number = cur.fetchone()[0]
@@ -318,6 +319,23 @@ class Store:
     def delete_saved_model(self, learner_id: str, name: str) -> None:
         with self.db.transaction() as cur:
             cur.execute("DELETE FROM saved_models WHERE learner_id = ? AND name = ?", (learner_id, name))
+
+    def request_stop(self, run_id: str, reason: str) -> bool:
+        """Ask the server that trains the run to stop it (it reads `stop_requests` about once a
+        second); False if the run has ended already."""
+        with self.db.transaction() as cur:
+            cur.execute("SELECT state FROM runs WHERE id = ?", (run_id,))
+            row = cur.fetchone()
+            if row is None or row[0] in DONE_STATES:
+                return False
+            cur.execute("UPDATE runs SET stop_reason = ? WHERE id = ?", (reason, run_id))
+        return True
+
+    def stop_requests(self, owner: str) -> dict[str, str]:
+        """The reasons given for stopping the unfinished runs `owner` trains, by run id."""
+        rows = self.db.query("SELECT id, stop_reason FROM runs WHERE owner = ? AND stop_reason IS NOT NULL "
+                             f"AND state NOT IN ({', '.join('?' for _ in DONE_STATES)})", (owner, *DONE_STATES))
+        return {row["id"]: row["stop_reason"] for row in rows}
 
     # servers ----------------------------------------------------------------------------------
 

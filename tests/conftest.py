@@ -67,3 +67,19 @@ def default_predictor():
     from mnist_demo.storage import default_model_path
 
     return Predictor.load(default_model_path())
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One real PostgreSQL for the test run (`harness.postgres`); it fails, never skips, without
+    Debian's postgresql package: CI installs it."""
+    from harness.postgres import running_postgres
+
+    with running_postgres() as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_url(postgres_server):
+    """A new empty database on the test run's PostgreSQL."""
+    return postgres_server.new_database()

@@ -1,27 +1,35 @@
 """The class's store and a learner's workspace: nothing lost, nothing shared, bounded, safe under load."""
 
-import sqlite3
-
 import pytest
 
 from harness.store_hammer import hammer_class, run_record
 from mnist_demo.store import Store, token_hash
 from mnist_demo.workspace import MAX_SAVED_MODELS, Workspace, WorkspaceError
 
+DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=DATABASES)
+def location(request, tmp_path):
+    """Where a store lives: a SQLite file, or a new database on the test run's PostgreSQL."""
+    if request.param == "postgres":
+        return request.getfixturevalue("postgres_url")
+    return str(tmp_path / "state.db")
+
 
 @pytest.fixture
-def store(tmp_path):
-    store = Store.open(str(tmp_path / "state.db"))
+def store(location):
+    store = Store.open(location)
     yield store
     store.close()
 
 
-def test_a_learner_is_found_by_their_token_which_is_never_stored(store, tmp_path):
+def test_a_learner_is_found_by_their_token_which_is_never_stored(store):
     learner, token = store.create_learner("Ada", class_code="7B")
     assert store.learner_by_token(token).id == learner.id
     assert store.learner_by_token(token + "x") is None
     assert store.learner_by_token("Ada") is None  # the nickname is no key
-    raw = sqlite3.connect(tmp_path / "state.db").execute("SELECT * FROM learners").fetchall()
+    raw = [tuple(row.values()) for row in store.db.query("SELECT * FROM learners")]
     assert token not in repr(raw) and token_hash(token) in repr(raw)
     assert len(token) >= 22  # 128+ random bits
 
@@ -57,11 +65,10 @@ def test_unfinished_runs_of_a_silent_server_become_interrupted(store):
     assert [store.run(r.id).state for r in (mine, lost, done)] == ["running", "interrupted", "finished"]
 
 
-def test_thirty_learners_in_threads_and_two_processes_lose_nothing(tmp_path):
-    path = str(tmp_path / "state.db")
-    Store.open(path).close()
-    assert hammer_class(path, threads=30, processes=2, per_process=15, rounds=6) == [0, 0]
-    store = Store.open(path)
+def test_thirty_learners_in_threads_and_two_processes_lose_nothing(location):
+    Store.open(location).close()
+    assert hammer_class(location, threads=30, processes=2, per_process=15, rounds=6) == [0, 0]
+    store = Store.open(location)
     learners = store.learners()
     assert len(learners) == 60
     for learner in learners:

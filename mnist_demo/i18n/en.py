@@ -30,6 +30,7 @@ CATALOG: dict[str, str] = {
         "Something went wrong on the server, and it was not your doing. Reload the page to go on; if it happens again, "
         "tell your teacher this code: {id}."
     ),
+    "frame.retry": "Try again",
 
     # common
     "common.dataset.mnist": "MNIST digits",
@@ -800,4 +801,9 @@ CATALOG: dict[str, str] = {
     "error.workspace.reserved": "{name} is the name of a model shared with the whole class; choose another",
     "error.class.name_taken": "a model shared with the class is already called {name}; choose another name",
     "error.class.model_missing": "the model {name} is no longer there",
+    "error.database.unreachable": (
+        "the class's database cannot be reached just now; nothing you did is lost. Reload the page in a minute; "
+        "if this lasts, tell your teacher"
+    ),
+    "error.database.busy": "the class's database is too busy just now; nothing you did is lost. Try again in a moment",
 }

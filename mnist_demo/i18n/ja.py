@@ -34,6 +34,7 @@ CATALOG: dict[str, str] = {
         "サーバーで問題が起きました（あなたの操作のせいではありません）。ページを再読み込みして続けてください。また起き"
         "たら、このコードを先生に伝えてください: {id}"
     ),
+    "frame.retry": "もう一度試す",
 
     # common
     "common.dataset.mnist": "MNIST 手書き数字",
@@ -835,4 +836,11 @@ CATALOG: dict[str, str] = {
     "error.workspace.reserved": "{name} はクラス全員で共有しているモデルの名前です。別の名前にしてください",
     "error.class.name_taken": "クラスの共有モデルに {name} という名前のものがすでにあります。別の名前にしてください",
     "error.class.model_missing": "モデル {name} はもうありません",
+    "error.database.unreachable": (
+        "いまクラスのデータベースにつながりません。あなたの作業は失われていません。"
+        "1 分ほどしてからページを再読み込みしてください。続くようなら先生に知らせてください"
+    ),
+    "error.database.busy": (
+        "いまクラスのデータベースが混み合っています。あなたの作業は失われていません。少ししてからもう一度試してください"
+    ),
 }

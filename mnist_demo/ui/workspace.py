@@ -17,7 +17,9 @@ import time
 
 import streamlit as st
 
+from ..database import DatabaseUnavailable
 from ..workspace import Workspace, open_store, state_dir
+from .guard import database_or_stop
 
 LINK_PARAM = "w"
 CLASS_PARAM = "class"
@@ -58,11 +60,12 @@ def current() -> Workspace:
     token = _token()
     learner, read_at = st.session_state.get("workspace_learner", (None, 0.0))
     if learner is None or time.time() - read_at > SEEN_EVERY_SECONDS:
-        learner = store().learner_by_token(token) if token else None
-        if learner is None:
-            learner, token = store().create_learner(f"learner-{secrets.token_hex(2)}",
-                                                    class_code=st.query_params.get(CLASS_PARAM, ""))
-        store().touch_learner(learner.id)
+        with database_or_stop():
+            learner = store().learner_by_token(token) if token else None
+            if learner is None:
+                learner, token = store().create_learner(f"learner-{secrets.token_hex(2)}",
+                                                        class_code=st.query_params.get(CLASS_PARAM, ""))
+            store().touch_learner(learner.id)
         st.session_state.workspace_token = token
         st.session_state.workspace_learner = (learner, time.time())
     if st.query_params.get(LINK_PARAM) != token:
@@ -88,7 +91,8 @@ def remembered(*keys: str, valid=None):
     session has none yet, e.g. after another page or a reload), and what the learner changes is
     kept. `valid` maps a key to the values it may take: a kept value no longer offered is dropped."""
     workspace = current()
-    saved = workspace.settings()
+    with database_or_stop():
+        saved = workspace.settings()
     for key in keys:
         if key in st.session_state:
             # Set again: after a page switch the browser may draw the widget anew, and a value not
@@ -103,7 +107,8 @@ def remembered(*keys: str, valid=None):
     finally:
         changes = {key: st.session_state[key] for key in keys
                    if key in st.session_state and _plain(st.session_state[key]) != saved.get(key)}
-        workspace.remember({key: _plain(value) for key, value in changes.items()})
+        with contextlib.suppress(DatabaseUnavailable):  # the session keeps the change; the next run saves it
+            workspace.remember({key: _plain(value) for key, value in changes.items()})
 
 
 def _plain(value):
