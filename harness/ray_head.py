@@ -1,5 +1,8 @@
 """A real local Ray head for the tests and benchmarks: `ray start --head`, on loopback, stopped after.
 
+Drivers connect through 127.0.0.1; Ray's own servers listen on every interface whatever
+`--node-ip-address` says, and name the machine's address in their logs.
+
 The head runs as `ray start --head --block` in a session of its own, with its own temp folder, so
 stopping it ends exactly the processes it started (its GCS, raylet and workers, found by that
 folder in their command lines) and no other Ray on the machine: `ray stop` would end every Ray
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -62,23 +66,24 @@ def _ray_cli() -> list[str]:
     return [sys.executable, "-c", "import sys; from ray.scripts.scripts import main; sys.exit(main())"]
 
 
-def start_head(num_cpus: int = 2, timeout: float = 90.0) -> RayHead:
+def start_head(num_cpus: int = 2, timeout: float = 180.0) -> RayHead:
     """A head with `num_cpus` CPUs on a free loopback port, once it accepts drivers."""
     port = free_port()
     temp_dir = Path(tempfile.mkdtemp(prefix="ray-", dir="/tmp"))  # short: Ray's socket paths have a length limit
     started = time.monotonic()
     command = [*_ray_cli(), "start", "--head", "--block", f"--num-cpus={num_cpus}", f"--port={port}",
-               f"--node-ip-address={HOST}", "--include-dashboard=false", "--disable-usage-stats",
-               f"--temp-dir={temp_dir}"]
+               f"--node-ip-address={HOST}", f"--ray-client-server-port={free_port()}", "--include-dashboard=false",
+               "--disable-usage-stats", f"--temp-dir={temp_dir}"]
     log = open(temp_dir / "ray-start.log", "wb")  # noqa: SIM115 - the head outlives this function
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
                                env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0"})
     head = RayHead(f"{HOST}:{port}", temp_dir, process, 0.0)
     deadline = time.monotonic() + timeout
-    while not list(temp_dir.glob("session_*/sockets/raylet")):
+    while b"Ray runtime started" not in (temp_dir / "ray-start.log").read_bytes():
         if process.poll() is not None or time.monotonic() > deadline:
+            said = (temp_dir / "ray-start.log").read_text(errors="replace")[-2000:]
             stop_head(head)
-            raise RuntimeError(f"the Ray head did not start: {(temp_dir / 'ray-start.log').read_text()[-2000:]}")
+            raise RuntimeError(f"the Ray head did not start within {timeout:.0f} s: {said}")
         time.sleep(0.1)
     head.started_seconds = time.monotonic() - started
     return head
@@ -101,6 +106,7 @@ def stop_head(head: RayHead, timeout: float = 30.0) -> None:
         time.sleep(0.2)
     with contextlib.suppress(subprocess.TimeoutExpired):
         head.process.wait(5)
+    shutil.rmtree(head.temp_dir, ignore_errors=True)
 
 
 @contextlib.contextmanager
