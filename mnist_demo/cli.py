@@ -168,6 +168,8 @@ def cmd_train(args) -> int:
 
         if not spec.one_hot:
             raise UserError("--drawn-digits and --negatives need a preset with one-hot labels")
+        if ray_address() and not args.quiet:
+            print("--drawn-digits and --negatives train here, not on the Ray cluster", file=sys.stderr, flush=True)
         sources = tuple(s for s in args.hold_out_sources.split(",") if s)
         recipe = DrawingRecipe(drawn_digits=args.drawn_digits, hold_out_sources=sources,
                                negatives=args.negatives, seed=args.seed)

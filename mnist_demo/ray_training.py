@@ -221,7 +221,8 @@ class RayTrainingRun(TrainingRun):
     """A `TrainingRun` trained by a Ray actor (see the module docstring), read and stopped the same way.
 
     `model` is the trained Keras model, loaded from `model_bytes` when first asked for; `worker_pid`
-    is the process of the worker that trains it, once Ray has placed it."""
+    is the process of the worker that trains it, once Ray has placed it; `start_seconds` how long
+    that worker took from being placed to its first batch (it loads TensorFlow and the data)."""
 
     def __init__(self, *args, **kwargs):
         self._model = None
@@ -230,6 +231,7 @@ class RayTrainingRun(TrainingRun):
         self._earlier: Snapshot | None = kwargs.get("earlier")
         self.model_bytes: bytes | None = None
         self.worker_pid: int | None = None
+        self.start_seconds: float | None = None
         super().__init__(*args, **kwargs)
 
     @property
@@ -307,11 +309,14 @@ class RayTrainingRun(TrainingRun):
         return True
 
     def _train_remotely(self, ray, actor) -> None:
+        placed = time.monotonic()
         trained = actor.train.remote()
         while True:
             news = actor.progress.remote(self.record.batches(), self.record.weights_at())
             done = ray.wait([trained], timeout=POLL_SECONDS)[0]
             self._mirror(ray.get(news, timeout=REPLY_SECONDS))
+            if self.start_seconds is None and self.record.batches():
+                self.start_seconds = time.monotonic() - placed
             if done:
                 break
         self.model_bytes = ray.get(trained)

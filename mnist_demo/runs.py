@@ -36,6 +36,7 @@ RECENT_MODELS = 16  # ended runs whose Keras model stays in memory, for "train N
 QUEUED_UNSEEN_SECONDS = 600  # a queued run nobody has looked at for this long gives up its place
 START_RATES = {"mlp": 5e9, "cnn": 25e9}  # training FLOP/s a 2-core server reaches, until it has measured its own
 RUN_OVERHEAD_SECONDS = 3.0  # building and compiling a model, keeping it, testing it
+RAY_START_SECONDS = 15.0  # a Ray worker's start (TensorFlow, the data), until this server has measured its own
 
 
 def stored_progress(snap: Snapshot) -> dict:
@@ -72,6 +73,7 @@ class Runs:
         self._parsed: dict[tuple[str, float], Snapshot] = {}
         self._closed = threading.Event()
         self._rates = dict(START_RATES)
+        self._start_seconds = RAY_START_SECONDS if self.on_ray else 0.0
         self.store.beat(self.server_id)
         self.store.interrupt_orphans(ORPHAN_AFTER_SECONDS)
         self._persister = threading.Thread(target=self._persist_loop, args=(persist_every,),
@@ -185,7 +187,8 @@ class Runs:
         """How long `run` will take from its start, by what this server measured of earlier runs."""
         snap = run.snapshot()
         images = snap.batches_per_epoch * run.spec.batch_size * run.epochs_to_train
-        return RUN_OVERHEAD_SECONDS + images * training_flops(run.spec) / self._rates[run.spec.kind]
+        overhead = RUN_OVERHEAD_SECONDS + self._start_seconds
+        return overhead + images * training_flops(run.spec) / self._rates[run.spec.kind]
 
     def remaining_seconds(self, run: TrainingRun) -> float:
         snap = run.snapshot()
@@ -217,6 +220,9 @@ class Runs:
         if snap.state == "finished" and snap.elapsed > 1 and trained and run.initial_epoch == 0:
             measured = trained * training_flops(run.spec) / snap.elapsed
             self._rates[run.spec.kind] = 0.5 * self._rates[run.spec.kind] + 0.5 * measured
+        started = getattr(run, "start_seconds", None)
+        if started is not None:
+            self._start_seconds = 0.5 * self._start_seconds + 0.5 * started
 
     # keeping ----------------------------------------------------------------------------------
 
