@@ -66,8 +66,19 @@ def _ray_cli() -> list[str]:
     return [sys.executable, "-c", "import sys; from ray.scripts.scripts import main; sys.exit(main())"]
 
 
-def start_head(num_cpus: int = 2, timeout: float = 180.0) -> RayHead:
-    """A head with `num_cpus` CPUs on a free loopback port, once it accepts drivers."""
+def start_head(num_cpus: int = 2, timeout: float = 180.0, attempts: int = 2) -> RayHead:
+    """A head with `num_cpus` CPUs on a free loopback port, once it accepts drivers. Ray gives its
+    raylet a fixed 30 s to register, which a machine busy with other work can miss: then it tries again."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return _started_head(num_cpus, timeout)
+        except RuntimeError:
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _started_head(num_cpus: int, timeout: float) -> RayHead:
     port = free_port()
     temp_dir = Path(tempfile.mkdtemp(prefix="ray-", dir="/tmp"))  # short: Ray's socket paths have a length limit
     started = time.monotonic()

@@ -74,7 +74,8 @@ def test_without_a_cluster_a_training_never_imports_ray(tmp_path):
 @pytest.mark.ray
 def test_a_training_on_ray_streams_its_curve_and_its_model_comes_back_into_the_workspace(on_ray, mnist):
     runs, workspace = on_ray
-    record = runs.start(workspace, preset("mlp-64").replace(epochs=2), mnist, RunConfig(**TINY), label="mlp-64")
+    spec = preset("mlp-64").replace(epochs=2, batch_size=16)  # enough batches for the polls to see them come
+    record = runs.start(workspace, spec, mnist, RunConfig(train_limit=6000, test_limit=1000), label="mlp-64")
     run = runs.live(record.id)
     seen = []
     while not run.snapshot().done:
