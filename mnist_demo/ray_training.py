@@ -1,14 +1,11 @@
 """Trainings on a Ray cluster, when the server is given one (`RAY_ADDRESS`, or `MNIST_DEMO_RAY_ADDRESS`).
 
-A `RayTrainingRun` is a `TrainingRun` whose body runs in a Ray task: the task holds a plain
+A `RayTrainingRun` is a `TrainingRun` whose body runs in a Ray actor: the actor holds a plain
 `TrainingRun` (the same training code, on the data the worker reads itself from its
-MNIST_DEMO_DATA_DIR) and posts its record's news a few times a second to this app's
-`ProgressBoard`, an actor that also tells it when it is stopped; this process reads the board
-and mirrors the news into the run's own `ProgressRecord`, so a page reads a Ray run as it
-reads a thread. Tasks, not an actor per run, because Ray reuses a task's worker: the next
-training there finds TensorFlow loaded and the data read.
+MNIST_DEMO_DATA_DIR), and this process asks it for news a few times a second, mirroring its
+record into the run's own `ProgressRecord`; a page reads a Ray run as it reads a thread.
 
-The queue is Ray's: each task asks for `num_cpus` CPUs (MNIST_DEMO_RAY_CPUS, default 1) and
+The queue is Ray's: each actor asks for `num_cpus` CPUs (MNIST_DEMO_RAY_CPUS, default 1) and
 waits until the cluster has them. Until then the run is queued; its place is its rank among
 this server's waiting runs. The trained model comes back as the bytes of its `.keras` file,
 so the app and the workers need not share a disk. Nothing imports Ray until a run starts on it.
@@ -35,7 +32,6 @@ from .training import (
     RUNNING,
     STOPPED,
     STOPPING,
-    ProgressRecord,
     RunConfig,
     Snapshot,
     TrainingQueue,
@@ -86,24 +82,14 @@ def worker_env() -> dict[str, str]:
     return env
 
 
-THREADS_ENV = "MNIST_DEMO_RAY_THREADS"  # set per task: workers are pooled by their environment
-
-
-def job_runtime_env() -> dict:
-    """The workers' environment: the package (Ray's `py_modules`: they need not have the app
-    installed) and where their data is. Each task adds the threads TensorFlow may use (Ray
-    merges a task's `env_vars` into the job's)."""
-    return {"py_modules": [str(PACKAGE_DIR)], "excludes": ["__pycache__"], "env_vars": worker_env()}
-
-
 _connect_lock = threading.Lock()
-_board = _task = None
+_actor_class = None
 
 
 def connect():
-    """(ray, this process' `ProgressBoard`, `train_task` as a Ray task), connected to the configured
-    cluster once per process."""
-    global _board, _task
+    """(ray, the actor class), connected to the configured cluster once per process. The package
+    goes to the workers with the job (Ray's `py_modules`): they need not have the app installed."""
+    global _actor_class
     with _connect_lock:
         # A call after `ray.shutdown` (a run's thread outliving its server) must fail, not start a
         # local Ray of its own; Ray reads this when it is imported.
@@ -114,15 +100,14 @@ def connect():
             address = ray_address()
             try:
                 ray.init(address=address, namespace=NAMESPACE, log_to_driver=False, logging_level=logging.WARNING,
-                         runtime_env=job_runtime_env())
+                         runtime_env={"py_modules": [str(PACKAGE_DIR)], "excludes": ["__pycache__"],
+                                      "env_vars": worker_env()})
             except Exception as e:
                 log.warning("Ray cluster %s unreachable: %s", address, e)
                 raise ClusterError("unreachable") from e
-            _board = None
-        if _board is None:
-            _board = ray.remote(ProgressBoard).options(num_cpus=0, max_concurrency=64).remote()
-            _task = ray.remote(train_task)
-        return ray, _board, _task
+        if _actor_class is None:
+            _actor_class = ray.remote(TrainingActor)
+        return ray, _actor_class
 
 
 _slots: tuple[float, int] = (0.0, 1)
@@ -133,7 +118,7 @@ def training_slots() -> int:
     global _slots
     checked, slots = _slots
     if time.monotonic() - checked > SLOTS_CACHE_SECONDS:
-        ray, _, _ = connect()
+        ray, _ = connect()
         slots = max(1, int(ray.cluster_resources().get("CPU", 0) // training_cpus()))
         _slots = (time.monotonic(), slots)
     return slots
@@ -158,13 +143,11 @@ def model_from_bytes(data: bytes):
 
 
 def cap_tensorflow_threads(threads: int) -> tuple[int, int]:
-    """Let TensorFlow use `threads` threads within an op and as many ops at once. It takes this
-    only before it starts; a reused worker was capped by its first task, to the same number."""
+    """Let TensorFlow use `threads` threads within an op and as many ops at once (before it starts)."""
     import tensorflow as tf
 
-    with contextlib.suppress(RuntimeError):
-        tf.config.threading.set_intra_op_parallelism_threads(threads)
-        tf.config.threading.set_inter_op_parallelism_threads(threads)
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(threads)
     return tensorflow_threads()
 
 
@@ -175,78 +158,57 @@ def tensorflow_threads() -> tuple[int, int]:
     return threading_config.get_intra_op_parallelism_threads(), threading_config.get_inter_op_parallelism_threads()
 
 
-class ProgressBoard:
-    """Where this app's training tasks post their news and learn whether they were stopped: one
-    actor per app process, holding a `ProgressRecord` per run (by its ticket)."""
+class TrainingActor:
+    """The worker's half: a plain `TrainingRun` in a Ray worker, told what to train in plain data.
 
-    def __init__(self):
+    Ray runs its methods in threads of their own (`max_concurrency`), so `progress` and `stop`
+    answer while `train` trains."""
+
+    def __init__(self, spec: dict, config: dict, threads: int, model: bytes | None, earlier: dict | None,
+                 epochs: int):
+        self._what = (spec, config, model, earlier, epochs)
+        self._threads = threads
         self._lock = threading.Lock()
-        self._records: dict[int, ProgressRecord] = {}
-        self._workers: dict[int, dict] = {}
-        self._stops: dict[int, str] = {}
+        self._run: TrainingRun | None = None
+        self._stop_reason: str | None = None
 
-    def post(self, ticket: int, worker: dict, report: dict | None) -> str | None:
-        """A task's news: about its worker (pid, threads) and its record since its last post;
-        the reason it was stopped for, if it was."""
+    def pid(self) -> int:
+        return os.getpid()
+
+    def threads(self) -> tuple[int, int]:
+        return tensorflow_threads()
+
+    def train(self) -> bytes | None:
+        """Train; the bytes of the model's `.keras` file, or None if it learnt nothing."""
+        cap_tensorflow_threads(self._threads)
+        from .data import load_dataset
+
+        spec, config, model, earlier, epochs = self._what
+        run = TrainingRun(ModelSpec.from_dict(spec), load_dataset(config["dataset"]), RunConfig(**config),
+                          queue=TrainingQueue(1), model=model_from_bytes(model) if model else None,
+                          earlier=Snapshot.from_dict(earlier) if earlier else None, more_epochs=epochs)
         with self._lock:
-            self._workers.setdefault(ticket, {}).update(worker)
-            if report is not None:
-                self._records.setdefault(ticket, ProgressRecord()).mirror(report)
-            return self._stops.get(ticket)
-
-    def news(self, ticket: int, batches_from: int, weights_at: tuple[float, ...]) -> dict | None:
-        """{"worker": ..., "report": `remote_report` or None}, or None while no worker has the run."""
-        with self._lock:
-            worker, record = self._workers.get(ticket), self._records.get(ticket)
-        if worker is None:
-            return None
-        report = remote_report(record.snapshot(), batches_from, weights_at) if record is not None else None
-        return {"worker": dict(worker), "report": report}
-
-    def stop(self, ticket: int, reason: str) -> None:
-        with self._lock:
-            self._stops[ticket] = reason
-
-    def forget(self, ticket: int) -> None:
-        with self._lock:
-            for table in (self._records, self._workers, self._stops):
-                table.pop(ticket, None)
-
-
-def train_task(board, ticket: int, spec: dict, config: dict, model: bytes | None, earlier: dict | None,
-               epochs: int) -> bytes | None:
-    """The worker's half: train a plain `TrainingRun`, posting its news to `board`; the bytes of
-    the model's `.keras` file, or None if it learnt nothing."""
-    import ray
-
-    threads = int(os.environ.get(THREADS_ENV, "1"))
-    stopped = ray.get(board.post.remote(ticket, {"pid": os.getpid()}, None))  # the run has a worker now
-    worker = {"pid": os.getpid(), "threads": cap_tensorflow_threads(threads)}
-    from .data import load_dataset
-
-    run = TrainingRun(ModelSpec.from_dict(spec), load_dataset(config["dataset"]), RunConfig(**config),
-                      queue=TrainingQueue(1), model=model_from_bytes(model) if model else None,
-                      earlier=Snapshot.from_dict(earlier) if earlier else None, more_epochs=epochs)
-    if stopped:
-        run.stop(stopped)
-    sent = [0, ()]  # what the board has (a continued run's earlier curves too, once)
-
-    def post() -> None:
+            self._run = run
+            if self._stop_reason is not None:
+                run.stop(self._stop_reason)
+        run.start().join()
         snap = run.snapshot()
-        reason = ray.get(board.post.remote(ticket, worker, remote_report(snap, sent[0], sent[1])))
-        sent[0], sent[1] = len(snap.batch_loss), tuple(w["at"] for w in snap.weights)
-        if reason:
-            run.stop(reason)
+        if run.model is None or snap.state == FAILED or not snap.batch_loss:
+            return None
+        return keras_bytes(run.model)
 
-    run.start()
-    while not run.join(POLL_SECONDS):
-        post()
-    run.join()
-    post()
-    snap = run.snapshot()
-    if run.model is None or snap.state == FAILED or not snap.batch_loss:
-        return None
-    return keras_bytes(run.model)
+    def progress(self, batches_from: int, weights_at: tuple[float, ...]) -> dict | None:
+        """The run's record since what the caller has (`training.remote_report`); None before it starts."""
+        with self._lock:
+            run = self._run
+        return None if run is None else remote_report(run.snapshot(), batches_from, weights_at)
+
+    def stop(self, reason: str) -> None:
+        with self._lock:
+            self._stop_reason = reason
+            run = self._run
+        if run is not None:
+            run.stop(reason)
 
 
 _waiting_lock = threading.Lock()
@@ -259,18 +221,17 @@ def _place(ticket: int) -> int:
 
 
 class RayTrainingRun(TrainingRun):
-    """A `TrainingRun` trained by a Ray task (see the module docstring), read and stopped the same way.
+    """A `TrainingRun` trained by a Ray actor (see the module docstring), read and stopped the same way.
 
     `model` is the trained Keras model, loaded from `model_bytes` when first asked for; `worker_pid`
-    is the process of the worker that trains it, once Ray has given it one; `start_seconds` how
-    long that worker took from then to its first batch (TensorFlow and the data, unless warm)."""
+    is the process of the worker that trains it, once Ray has placed it; `start_seconds` how long
+    that worker took from being placed to its first batch (it loads TensorFlow and the data)."""
 
     def __init__(self, *args, **kwargs):
         self._model = None
         self._model_lock = threading.Lock()
-        self._board = None
+        self._actor = None
         self._earlier: Snapshot | None = kwargs.get("earlier")
-        self._worker: dict = {}
         self.model_bytes: bytes | None = None
         self.worker_pid: int | None = None
         self.start_seconds: float | None = None
@@ -288,89 +249,82 @@ class RayTrainingRun(TrainingRun):
         self._model = value
 
     def worker_threads(self) -> tuple[int, int] | None:
-        """TensorFlow's (intra-op, inter-op) threads in the worker, once it has said; else None."""
-        threads = self._worker.get("threads")
-        return tuple(threads) if threads else None
+        """TensorFlow's (intra-op, inter-op) threads in the worker, while it trains; else None."""
+        actor = self._actor
+        if actor is None or self.worker_pid is None:
+            return None
+        ray, _ = connect()
+        return tuple(ray.get(actor.threads.remote(), timeout=REPLY_SECONDS))
 
     def stop(self, reason: str = "stopped by user") -> None:
         super().stop(reason)
-        board = self._board
-        if board is not None and not self.record.snapshot().done:
-            with contextlib.suppress(Exception):  # a lost cluster is reported by the run's own thread
-                board.stop.remote(self.ticket, reason)
+        actor = self._actor
+        if actor is not None and not self.record.snapshot().done:
+            with contextlib.suppress(Exception):  # a lost worker is reported by the run's own thread
+                actor.stop.remote(reason)
 
     def _queue_and_train(self) -> None:
         self.record.update(state=QUEUED, queue_position=_place(self.ticket))
         with _waiting_lock:
             _waiting.add(self.ticket)
-        board = None
+        actor = None
         try:
-            ray, board, task = connect()
+            ray, actor_class = connect()
             while self.queue.paused and not self._should_stop():  # the teacher's pause holds here too
                 self.record.update(queue_position=_place(self.ticket))
                 time.sleep(POLL_SECONDS)
             if self._should_stop():
                 self.record.update(state=STOPPED, queue_position=None)
                 return
-            self._board = board
-            trained = self._submit(task, board)
-            if not self._placed(ray, board, trained):
-                ray.cancel(trained)
+            actor = self._actor = self._new_actor(actor_class)
+            if not self._placed(ray, actor):
                 self.record.update(state=STOPPED, queue_position=None)
                 return
-            self._follow(ray, board, trained)
+            self._train_remotely(ray, actor)
         except Exception as e:  # reported through the record, as a thread's failure is
             self._fail(e)
         finally:
             with _waiting_lock:
                 _waiting.discard(self.ticket)
-            if board is not None:
-                self._board = None
+            if actor is not None:
+                self._actor = None
                 with contextlib.suppress(Exception):
-                    board.forget.remote(self.ticket)
+                    ray.kill(actor)  # its worker process ends now, not when the handle is collected
 
-    def _submit(self, task, board):
+    def _new_actor(self, actor_class):
         cpus = training_cpus()
         start_model = keras_bytes(self.model) if self.model is not None else None
         earlier = self._earlier.to_dict() if self._earlier is not None else None
-        task = task.options(num_cpus=cpus, max_retries=0, runtime_env={"env_vars": {THREADS_ENV: str(cpus)}})
-        return task.remote(board, self.ticket, self.spec.to_dict(), asdict(self.config), start_model, earlier,
-                           self.epochs_to_train)
+        return actor_class.options(num_cpus=cpus, max_concurrency=4, max_restarts=0).remote(
+            self.spec.to_dict(), asdict(self.config), cpus, start_model, earlier, self.epochs_to_train)
 
-    def _news(self, ray, board) -> dict | None:
-        news = ray.get(board.news.remote(self.ticket, self.record.batches(), self.record.weights_at()),
-                       timeout=REPLY_SECONDS)
-        if news is not None:
-            self._worker = news["worker"]
-        return news
-
-    def _placed(self, ray, board, trained) -> bool:
-        """Wait until Ray gives the task a worker (True), or the run is stopped while it waits (False)."""
-        while self._news(ray, board) is None:
-            if ray.wait([trained], timeout=0)[0]:
-                ray.get(trained)  # it ended without a word: its error says why
-                raise ClusterError("worker_lost")
+    def _placed(self, ray, actor) -> bool:
+        """Wait until Ray gives the actor its CPUs (True), or the run is stopped while it waits (False)."""
+        placed = actor.pid.remote()
+        while not ray.wait([placed], timeout=POLL_SECONDS)[0]:
             if self._should_stop():
                 return False
             self.record.update(queue_position=_place(self.ticket))
-            time.sleep(POLL_SECONDS)
-        self.worker_pid = self._worker.get("pid")
+        self.worker_pid = ray.get(placed)
         with _waiting_lock:
             _waiting.discard(self.ticket)
         self.record.update(state=STOPPING if self._stop.is_set() else RUNNING, queue_position=None)
         return True
 
-    def _follow(self, ray, board, trained) -> None:
+    def _train_remotely(self, ray, actor) -> None:
         placed = time.monotonic()
+        trained = actor.train.remote()
         while True:
+            news = actor.progress.remote(self.record.batches(), self.record.weights_at())
             done = ray.wait([trained], timeout=POLL_SECONDS)[0]
-            if done:
-                break
-            self._mirror(self._news(ray, board)["report"])
+            self._mirror(ray.get(news, timeout=REPLY_SECONDS))
             if self.start_seconds is None and self.record.batches():
                 self.start_seconds = time.monotonic() - placed
+            if done:
+                break
         self.model_bytes = ray.get(trained)
-        self._mirror(self._news(ray, board)["report"], final=True)
+        self._mirror(ray.get(actor.progress.remote(self.record.batches(), self.record.weights_at()),
+                             timeout=REPLY_SECONDS), final=True)
 
     def _mirror(self, report: dict | None, final: bool = False) -> None:
         """Take the worker's news. Until the `final` news the run is not `settled` here, even when it
