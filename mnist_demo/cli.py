@@ -150,6 +150,7 @@ def _progress_line(snap) -> str:
 
 
 def cmd_train(args) -> int:
+    from .ray_training import ray_address
     from .storage import ModelInfo, save_model
     from .training import RunConfig, TrainingQueue, TrainingRun
 
@@ -167,6 +168,8 @@ def cmd_train(args) -> int:
 
         if not spec.one_hot:
             raise UserError("--drawn-digits and --negatives need a preset with one-hot labels")
+        if ray_address() and not args.quiet:
+            print("--drawn-digits and --negatives train here, not on the Ray cluster", file=sys.stderr, flush=True)
         sources = tuple(s for s in args.hold_out_sources.split(",") if s)
         recipe = DrawingRecipe(drawn_digits=args.drawn_digits, hold_out_sources=sources,
                                negatives=args.negatives, seed=args.seed)
@@ -178,6 +181,12 @@ def cmd_train(args) -> int:
             raise UserError(str(e)) from None
         pool_seconds = time.monotonic() - started
         run = DrawingRun(spec, dataset, config, recipe=recipe, pools=pools, queue=TrainingQueue(1)).start()
+    elif ray_address():
+        from .ray_training import RayTrainingRun
+
+        if not args.quiet:
+            print(f"training on the Ray cluster at {ray_address()}", file=sys.stderr, flush=True)
+        run = RayTrainingRun(spec, dataset, config, queue=TrainingQueue(1)).start()
     else:
         run = TrainingRun(spec, dataset, config, queue=TrainingQueue(1)).start()
     try:

@@ -1,6 +1,7 @@
 """Every learner's training runs on this server: started, followed live, kept in the store.
 
-A run trains in a `TrainingRun` thread; `Runs` (one per process) knows the ones this server
+A run trains in a `TrainingRun` thread, or in a Ray actor when the server is given a cluster
+(`ray_training`: RAY_ADDRESS); `Runs` (one per process) knows the ones this server
 runs and mirrors each into the store: its state and curves about once a second while it trains
 (so a reload, another tab or another app server sees it grow), its model file and final
 numbers when it ends. After a restart the store still has every ended run; one that was
@@ -24,7 +25,8 @@ from pathlib import Path
 
 from .evaluations import Evaluations
 from .models import ModelSpec, training_flops
-from .storage import ModelInfo, save_model
+from .ray_training import RayTrainingRun, ray_address, training_slots
+from .storage import ModelInfo, save_model, save_model_bytes
 from .store import RunRecord, Store, new_id
 from .training import DONE_STATES, FAILED, INTERRUPTED, RunConfig, Snapshot, TrainingQueue, TrainingRun
 from .workspace import Workspace
@@ -36,6 +38,7 @@ RECENT_MODELS = 16  # ended runs whose Keras model stays in memory, for "train N
 QUEUED_UNSEEN_SECONDS = 600  # a queued run nobody has looked at for this long gives up its place
 START_RATES = {"mlp": 5e9, "cnn": 25e9}  # training FLOP/s a 2-core server reaches, until it has measured its own
 RUN_OVERHEAD_SECONDS = 3.0  # building and compiling a model, keeping it, testing it
+RAY_START_SECONDS = 15.0  # a Ray worker's start (TensorFlow, the data), until this server has measured its own
 
 
 def stored_progress(snap: Snapshot) -> dict:
@@ -60,7 +63,9 @@ class Runs:
                  persist_every: float = PERSIST_EVERY_SECONDS, evaluations: Evaluations | None = None):
         self.store = store
         self.root = root
-        self.queue = queue or TrainingQueue()
+        self.queue = queue or TrainingQueue()  # on Ray, only its pause is used: the cluster's CPUs are the queue
+        self.on_ray = ray_address() is not None
+        self._run_class = RayTrainingRun if self.on_ray else TrainingRun
         self.evaluations = evaluations or Evaluations(root / "cache" / "evaluations")
         self.server_id = new_id()
         self._lock = threading.Lock()
@@ -72,6 +77,7 @@ class Runs:
         self._parsed: dict[tuple[str, float], Snapshot] = {}
         self._closed = threading.Event()
         self._rates = dict(START_RATES)
+        self._start_seconds = RAY_START_SECONDS if self.on_ray else 0.0
         self.store.beat(self.server_id)
         self.store.interrupt_orphans(ORPHAN_AFTER_SECONDS)
         self._persister = threading.Thread(target=self._persist_loop, args=(persist_every,),
@@ -86,8 +92,8 @@ class Runs:
         """Queue a training for the learner; it starts when the server has a free slot."""
         config = replace(config, test_in_run=False)  # _ended tests the saved file: one model, one number
         record = self._record(workspace, spec, config, label=label, preset=preset, experiment=experiment)
-        run = TrainingRun(spec, dataset, config, queue=self.queue, abandon_after=QUEUED_UNSEEN_SECONDS,
-                          on_done=lambda r: self._ended(workspace, record.id, r))
+        run = self._run_class(spec, dataset, config, queue=self.queue, abandon_after=QUEUED_UNSEEN_SECONDS,
+                              on_done=lambda r: self._ended(workspace, record.id, r))
         return self._launch(record, run)
 
     def continue_run(self, workspace: Workspace, earlier: RunRecord, dataset, more_epochs: int,
@@ -101,9 +107,9 @@ class Runs:
             model = load_keras_model(workspace.path(earlier.model_file))
         record = self._record(workspace, spec, config, label=label, preset=earlier.preset,
                               continued_from=earlier.id)
-        run = TrainingRun(spec, dataset, config, queue=self.queue, abandon_after=QUEUED_UNSEEN_SECONDS,
-                          model=model, earlier=self.snapshot(earlier), more_epochs=more_epochs,
-                          on_done=lambda r: self._ended(workspace, record.id, r))
+        run = self._run_class(spec, dataset, config, queue=self.queue, abandon_after=QUEUED_UNSEEN_SECONDS,
+                              model=model, earlier=self.snapshot(earlier), more_epochs=more_epochs,
+                              on_done=lambda r: self._ended(workspace, record.id, r))
         return self._launch(record, run)
 
     def _record(self, workspace: Workspace, spec: ModelSpec, config: RunConfig, **fields) -> RunRecord:
@@ -189,7 +195,8 @@ class Runs:
         """How long `run` will take from its start, by what this server measured of earlier runs."""
         snap = run.snapshot()
         images = snap.batches_per_epoch * run.spec.batch_size * run.epochs_to_train
-        return RUN_OVERHEAD_SECONDS + images * training_flops(run.spec) / self._rates[run.spec.kind]
+        overhead = RUN_OVERHEAD_SECONDS + self._start_seconds
+        return overhead + images * training_flops(run.spec) / self._rates[run.spec.kind]
 
     def remaining_seconds(self, run: TrainingRun) -> float:
         snap = run.snapshot()
@@ -209,7 +216,11 @@ class Runs:
             return None
         ahead = [r for r in live if not r.snapshot().done and r is not mine
                  and (r.snapshot().state != "queued" or r.ticket < mine.ticket)]
-        return sum(self.remaining_seconds(r) for r in ahead) / max(1, self.queue.max_running)
+        return sum(self.remaining_seconds(r) for r in ahead) / max(1, self.training_slots())
+
+    def training_slots(self) -> int:
+        """How many runs train at once: the cluster's when on Ray, else this server's queue's."""
+        return training_slots() if self.on_ray else self.queue.max_running
 
     def _learn_rate(self, run: TrainingRun) -> None:
         snap = run.snapshot()
@@ -217,6 +228,9 @@ class Runs:
         if snap.state == "finished" and snap.elapsed > 1 and trained and run.initial_epoch == 0:
             measured = trained * training_flops(run.spec) / snap.elapsed
             self._rates[run.spec.kind] = 0.5 * self._rates[run.spec.kind] + 0.5 * measured
+        started = getattr(run, "start_seconds", None)
+        if started is not None:
+            self._start_seconds = 0.5 * self._start_seconds + 0.5 * started
 
     # keeping ----------------------------------------------------------------------------------
 
@@ -224,7 +238,7 @@ class Runs:
         """In the training thread, once the run has ended: its model file, its test numbers measured on
         that file (as the Evaluate page measures them, and kept for it), and its final record."""
         changes, ended = {}, run.snapshot()
-        if run.model is not None and ended.state != FAILED and ended.batch_loss:  # it learnt something
+        if _has_model(run) and ended.state != FAILED and ended.batch_loss:  # it learnt something
             try:
                 path = self._kept_model(workspace, run_id, run)
                 changes["model_file"] = workspace.relative(path)
@@ -245,7 +259,7 @@ class Runs:
             self._live.pop(run_id, None)
             self._written.pop(run_id, None)
             self._records.pop(run_id, None)
-            if run.model is not None:
+            if _has_model(run):
                 self._recent[run_id] = run
                 while len(self._recent) > RECENT_MODELS:
                     self._recent.popitem(last=False)
@@ -260,7 +274,10 @@ class Runs:
                          preset=record.preset, spec=record.spec, history=run.history(),
                          extra={"run_id": run_id, "learner_id": workspace.id,
                                 "augment": run.config.augment})
-        return save_model(run.model, run_id, info, workspace.run_model_path(run_id).parent)
+        folder = workspace.run_model_path(run_id).parent
+        if isinstance(run, RayTrainingRun):  # trained elsewhere: its file's bytes came back
+            return save_model_bytes(run.model_bytes, run_id, info, folder)
+        return save_model(run.model, run_id, info, folder)
 
     def _test(self, path: Path, run: TrainingRun) -> None:
         from .predict import Predictor
@@ -330,3 +347,9 @@ class Runs:
                 progress = stored_progress(run.snapshot())
                 progress["evaluating"] = False  # nobody will test it: it has no kept model
                 self.store.update_run(run_id, state=INTERRUPTED, progress=progress)
+
+
+def _has_model(run: TrainingRun) -> bool:
+    if isinstance(run, RayTrainingRun):
+        return run.model_bytes is not None
+    return run.model is not None

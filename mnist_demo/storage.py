@@ -120,6 +120,24 @@ def atomic_write(target: Path, write) -> None:
 
 def save_model(model, name: str, info: ModelInfo, folder: str | os.PathLike | None = None) -> Path:
     """Save `model` as `<folder>/<name>.keras` and its sidecar, each atomically."""
+
+    def write_keras(tmp: Path) -> None:
+        keras_tmp = tmp.with_name(tmp.name + ".keras")  # Keras insists on the suffix
+        try:
+            _without_optimizer(model).save(keras_tmp)
+            os.replace(keras_tmp, tmp)
+        finally:
+            keras_tmp.unlink(missing_ok=True)
+
+    return _saved(write_keras, name, info, folder)
+
+
+def save_model_bytes(data: bytes, name: str, info: ModelInfo, folder: str | os.PathLike | None = None) -> Path:
+    """Keep the bytes of a `.keras` file saved elsewhere (by a Ray worker) as `save_model` keeps a model."""
+    return _saved(lambda tmp: tmp.write_bytes(data), name, info, folder)
+
+
+def _saved(write_keras, name: str, info: ModelInfo, folder: str | os.PathLike | None) -> Path:
     name = safe_model_name(name)
     folder = Path(folder) if folder is not None else models_dir()
     target = folder / f"{name}.keras"
@@ -127,15 +145,6 @@ def save_model(model, name: str, info: ModelInfo, folder: str | os.PathLike | No
     info.created = info.created or datetime.now(timezone.utc).isoformat(timespec="seconds")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-
-        def write_keras(tmp: Path) -> None:
-            keras_tmp = tmp.with_name(tmp.name + ".keras")  # Keras insists on the suffix
-            try:
-                _without_optimizer(model).save(keras_tmp)
-                os.replace(keras_tmp, tmp)
-            finally:
-                keras_tmp.unlink(missing_ok=True)
-
         atomic_write(target, write_keras)
         atomic_write(sidecar_path(target), lambda tmp: tmp.write_text(info.to_json(), encoding="utf-8"))
     except OSError as e:

@@ -18,7 +18,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 from .data import Dataset, one_hot
@@ -34,6 +34,7 @@ MAX_TRAININGS_ENV = "MNIST_DEMO_MAX_TRAININGS"
 TRAINING_NICE_ENV = "MNIST_DEMO_TRAINING_NICE"
 KEPT_WEIGHT_SNAPSHOTS = 8
 WEIGHT_SNAPSHOTS_PER_EPOCH = 4
+_CURVES = ("batch_x", "batch_loss", "batch_accuracy", "epochs", "weights")  # a Snapshot's growing fields
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,8 @@ class Snapshot:
     evaluating: bool = False  # training has ended and the model is being tested on the test set
     evaluated: float = 0.0  # how much of the test set that test has done, 0-1
     error: str | None = None
+    error_key: str | None = None  # the catalog key of `error` when it is an AppError's, for the learner's language
+    error_values: dict = field(default_factory=dict)
     stop_reason: str | None = None
     weights: tuple[dict, ...] = ()  # first-layer weight pictures (weight_pictures.WeightPictures.to_dict)
 
@@ -101,7 +104,7 @@ class Snapshot:
     def to_dict(self) -> dict:
         """Plain data (for the store): the curves as lists, the epochs as dicts."""
         out = asdict(self)
-        for name in ("batch_x", "batch_loss", "batch_accuracy", "epochs", "weights"):
+        for name in _CURVES:
             out[name] = list(out[name])
         return out
 
@@ -115,6 +118,18 @@ class Snapshot:
         values["epochs"] = tuple(EpochResult(**e) for e in values.get("epochs", ()))
         values["weights"] = tuple(values.get("weights", ()))
         return cls(**{**values, **changes})
+
+
+def remote_report(snap: Snapshot, batches_from: int, weights_at: tuple[float, ...]) -> dict:
+    """What a record elsewhere needs to `mirror` `snap`: the curve points after the `batches_from`
+    it has, and the weight pictures only when they are not the ones it has (`weights_at`)."""
+    data = snap.to_dict()
+    for name in ("batch_x", "batch_loss", "batch_accuracy"):
+        data[name] = data[name][batches_from:]
+    if tuple(w["at"] for w in snap.weights) == tuple(weights_at):
+        data["weights"] = None
+    data["batches_from"] = batches_from
+    return data
 
 
 class ProgressRecord:
@@ -165,6 +180,30 @@ class ProgressRecord:
         with self._lock:
             self._epochs.append(result)
             self._snap = replace(self._snap, epochs_done=result.epoch, **changes)
+
+    def mirror(self, report: dict, **changes) -> None:
+        """Take what a record elsewhere said (`remote_report`): its curve points from
+        `report["batches_from"]` on, its epochs, its weight pictures unless None, its other
+        fields, and `changes` over them. The points are kept as they came, already smoothed."""
+        with self._lock:
+            start = report["batches_from"]
+            for mine, name in ((self._batch_x, "batch_x"), (self._batch_loss, "batch_loss"),
+                               (self._batch_acc, "batch_accuracy")):
+                del mine[start:]
+                mine.extend(report[name])
+            self._epochs = [EpochResult(**e) for e in report["epochs"]]
+            if report["weights"] is not None:
+                self._weights = list(report["weights"])
+            scalars = {f.name: report[f.name] for f in fields(Snapshot) if f.name not in _CURVES and f.name in report}
+            self._snap = replace(self._snap, **{**scalars, **changes})
+
+    def batches(self) -> int:
+        with self._lock:
+            return len(self._batch_loss)
+
+    def weights_at(self) -> tuple[float, ...]:
+        with self._lock:
+            return tuple(w["at"] for w in self._weights)
 
     @property
     def state(self) -> str:

@@ -23,7 +23,7 @@ from mnist_demo.ui.fixes import require_app_frame
 from mnist_demo.ui.guard import fragment
 from mnist_demo.ui.model_choice import load_uploaded_model
 from mnist_demo.ui.resources import chosen_dataset, try_dataset
-from mnist_demo.ui.runs import Poll, active_run, continue_run, latest_run, save_run, start_training, stop_run
+from mnist_demo.ui.runs import Poll, active_run, continue_run, latest_run, run_error, save_run, start_training, stop_run
 from mnist_demo.ui.text import duration, language, t
 from mnist_demo.ui.weights_view import weights_forming
 from mnist_demo.ui.workspace import remembered
@@ -207,7 +207,7 @@ if entry is not None and entry.snapshot().settled:
     st.divider()
     st.subheader(t("train.result"))
     if snap.state == "failed":
-        st.error(t("train.failed", error=snap.error))
+        st.error(t("train.failed", error=run_error(snap)))
         st.stop()
     if snap.state == "interrupted":
         st.warning(t("train.interrupted_note"))

@@ -18,6 +18,9 @@ if not os.environ.get("MNIST_DEMO_DATA_DIR") and SHARED_DATA.is_dir():
 if not os.environ.get("MNIST_DEMO_STATE_DIR"):  # learners' workspaces of this test run, never the project's
     os.environ["MNIST_DEMO_STATE_DIR"] = tempfile.mkdtemp(prefix="mnist-demo-state-")
 
+for _name in ("RAY_ADDRESS", "MNIST_DEMO_RAY_ADDRESS"):  # trainings are threads unless a test gives them a cluster
+    os.environ.pop(_name, None)
+
 DATA_DIR = Path(os.environ.get("MNIST_DEMO_DATA_DIR", SHARED_DATA))
 HAVE_MNIST = (DATA_DIR / "mnist").is_dir()
 HAVE_FASHION = (DATA_DIR / "fashion-mnist").is_dir()

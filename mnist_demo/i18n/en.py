@@ -806,4 +806,17 @@ CATALOG: dict[str, str] = {
         "if this lasts, tell your teacher"
     ),
     "error.database.busy": "the class's database is too busy just now; nothing you did is lost. Try again in a moment",
+    "error.cluster.unreachable": (
+        "the computers that train the class's models do not answer, so this run could not start. Your runs and "
+        "models are safe: try again in a minute, and if it keeps happening, tell your teacher"
+    ),
+    "error.cluster.worker_lost": (
+        "the computer that trained this run stopped before the run ended, so its model is lost. Your other runs "
+        "and models are safe: start the training again"
+    ),
+    "error.cluster.no_answer": (
+        "the computer that trains this run has not answered for {seconds} s, so the run was given up. Your other "
+        "runs and models are safe: start the training again"
+    ),
+    "error.cluster.failed": "the training could not run on the class's computers ({detail}); start it again",
 }

@@ -167,6 +167,11 @@ def stop_run(entry: RunView, reason: str, wait: float = 0.9) -> None:
             time.sleep(0.02)
 
 
+def run_error(snap) -> str | None:
+    """Why the run failed, in the learner's language when the library said it as an AppError."""
+    return t(snap.error_key, **snap.error_values) if snap.error_key else snap.error
+
+
 def scaling_label(normalize: bool) -> str:
     return t("common.setting.normalized") if normalize else t("common.setting.raw")
 
