@@ -71,6 +71,7 @@ def confusion_figure(confusion: np.ndarray, class_names, labels: dict[str, str])
 
     Streamlit cannot select heatmap cells, so an invisible square marker sits on every cell:
     clicking a cell selects its marker, whose x and y are the predicted and true class."""
+    confusion = np.asarray(confusion)
     names = [str(c) for c in class_names]
     fig = go.Figure(go.Heatmap(
         z=confusion, x=names, y=names, colorscale="Blues", text=confusion, texttemplate="%{text}",
@@ -89,6 +90,15 @@ def confusion_figure(confusion: np.ndarray, class_names, labels: dict[str, str])
         xaxis=dict(title=labels["predicted"], type="category", side="top"),
         yaxis=dict(title=labels["true"], type="category", autorange="reversed"),
     )
+    return fig
+
+
+def enlarged(fig: go.Figure, height: int, font_size: int = 20) -> go.Figure:
+    """The figure for a projector: taller, its texts `font_size` (subplot titles and the numbers
+    in heatmap cells too, which do not follow the layout's font)."""
+    fig.update_layout(height=height, font=dict(size=font_size), title_font_size=font_size + 4)
+    fig.update_annotations(font_size=font_size + 4)
+    fig.update_traces(textfont_size=font_size, selector=dict(type="heatmap"))
     return fig
 
 

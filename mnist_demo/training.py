@@ -70,6 +70,7 @@ class Snapshot:
     error: str | None = None
     stop_reason: str | None = None
     weights: tuple[dict, ...] = ()  # first-layer weight pictures (weight_pictures.WeightPictures.to_dict)
+    confusion: tuple[tuple[int, ...], ...] = ()  # the test's counts, rows true and columns predicted, once tested
 
     @property
     def done(self) -> bool:
@@ -103,6 +104,7 @@ class Snapshot:
         out = asdict(self)
         for name in ("batch_x", "batch_loss", "batch_accuracy", "epochs", "weights"):
             out[name] = list(out[name])
+        out["confusion"] = [list(row) for row in out["confusion"]]
         return out
 
     @classmethod
@@ -114,6 +116,7 @@ class Snapshot:
             values[name] = tuple(values.get(name, ()))
         values["epochs"] = tuple(EpochResult(**e) for e in values.get("epochs", ()))
         values["weights"] = tuple(values.get("weights", ()))
+        values["confusion"] = tuple(tuple(int(v) for v in row) for row in values.get("confusion", ()))
         return cls(**{**values, **changes})
 
 
