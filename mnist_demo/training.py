@@ -237,11 +237,11 @@ class TrainingQueue:
         with self._cond:
             try:
                 while True:
+                    if should_give_up():  # first: a run stopped while it waited must not take the slot it frees
+                        return False
                     if not self.paused and self._waiting[0] == ticket and len(self._running) < self.max_running:
                         self._running.add(ticket)
                         return True
-                    if should_give_up():
-                        return False
                     if on_position is not None:
                         on_position(self._waiting.index(ticket) + 1)
                     self._cond.wait(poll)
