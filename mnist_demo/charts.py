@@ -94,9 +94,13 @@ def confusion_figure(confusion: np.ndarray, class_names, labels: dict[str, str])
 
 
 def enlarged(fig: go.Figure, height: int, font_size: int = 20) -> go.Figure:
-    """The figure for a projector: taller, its texts `font_size` (subplot titles and the numbers
-    in heatmap cells too, which do not follow the layout's font)."""
-    fig.update_layout(height=height, font=dict(size=font_size), title_font_size=font_size + 4)
+    """The figure for a projector: taller, every text in it `font_size` or larger. Axes, legend,
+    subplot titles and heatmap cells are each set: the app's plotly theme gives them their own sizes,
+    which the layout's font does not override."""
+    fig.update_layout(height=height, font=dict(size=font_size), title_font_size=font_size + 4,
+                      legend_font_size=font_size)
+    fig.update_xaxes(tickfont_size=font_size, title_font_size=font_size + 2)
+    fig.update_yaxes(tickfont_size=font_size, title_font_size=font_size + 2)
     fig.update_annotations(font_size=font_size + 4)
     fig.update_traces(textfont_size=font_size, selector=dict(type="heatmap"))
     return fig

@@ -26,7 +26,7 @@ BEST = "best"
 CHART_TEXTS = ("loss", "accuracy", "epoch", "batch", "train_epoch", "validation")
 PROJECTOR_CSS = """<style>
 .st-key-projector [data-testid=stMetricLabel] p {font-size: 1.6rem}
-.st-key-projector [data-testid=stMetricValue] {font-size: 3.4rem}
+.st-key-projector [data-testid=stMetricValue], .st-key-projector [data-testid=stMetricValue] * {font-size: 3.4rem}
 .st-key-projector [data-testid=stMarkdownContainer] p {font-size: 1.4rem}
 .st-key-projector [data-testid=stCaptionContainer] {font-size: 1.3rem}
 </style>"""
