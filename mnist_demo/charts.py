@@ -66,8 +66,11 @@ def probability_figure(probabilities: np.ndarray, class_names, labels: dict[str,
     return fig
 
 
-def confusion_figure(confusion: np.ndarray, class_names, labels: dict[str, str]) -> go.Figure:
+def confusion_figure(confusion: np.ndarray, class_names, labels: dict[str, str],
+                     mistakes_scale: bool = False) -> go.Figure:
     """Rows: true class, columns: predicted class; the diagonal is what the model got right.
+    With `mistakes_scale` the colours reach their darkest at the largest mistake (the diagonal is
+    darkest throughout), so that which classes are confused shows at a glance.
 
     Streamlit cannot select heatmap cells, so an invisible square marker sits on every cell:
     clicking a cell selects its marker, whose x and y are the predicted and true class."""
@@ -75,7 +78,8 @@ def confusion_figure(confusion: np.ndarray, class_names, labels: dict[str, str])
     names = [str(c) for c in class_names]
     fig = go.Figure(go.Heatmap(
         z=confusion, x=names, y=names, colorscale="Blues", text=confusion, texttemplate="%{text}",
-        hoverinfo="skip", showscale=False,
+        hoverinfo="skip", showscale=False, zmin=0 if mistakes_scale else None,
+        zmax=max(1, int((confusion - np.diag(np.diag(confusion))).max())) if mistakes_scale else None,
     ))
     cells = [(x, y, int(confusion[i, j])) for i, y in enumerate(names) for j, x in enumerate(names)]
     fig.add_trace(go.Scatter(

@@ -25,10 +25,10 @@ ALL = "*"
 BEST = "best"
 CHART_TEXTS = ("loss", "accuracy", "epoch", "batch", "train_epoch", "validation")
 PROJECTOR_CSS = """<style>
-.st-key-projector [data-testid=stMetricLabel] p {font-size: 1.6rem}
-.st-key-projector [data-testid=stMetricValue], .st-key-projector [data-testid=stMetricValue] * {font-size: 3.4rem}
 .st-key-projector [data-testid=stMarkdownContainer] p {font-size: 1.4rem}
 .st-key-projector [data-testid=stCaptionContainer] {font-size: 1.3rem}
+.st-key-projector [data-testid=stMetricLabel] [data-testid=stMarkdownContainer] p {font-size: 1.6rem}
+.st-key-projector [data-testid=stMetricValue], .st-key-projector [data-testid=stMetricValue] p {font-size: 3.4rem}
 </style>"""
 
 
@@ -127,8 +127,8 @@ def class_confusion(rows) -> None:
                       mistakes=f"{combined.mistakes:,}", share=f"{n / combined.mistakes:.0%}"))
     else:
         st.markdown(t("teacher.confusion_none", runs=combined.runs, dataset=PROPER_NAMES[dataset]))
-    st.plotly_chart(confusion_figure(combined.matrix, names, confusion_labels()), key="teacher_confusion",
-                    width="stretch")
+    st.plotly_chart(confusion_figure(combined.matrix, names, confusion_labels(), mistakes_scale=True),
+                    key="teacher_confusion", width="stretch")
 
 
 @fragment(run_every=LIVE_EVERY_SECONDS)
@@ -223,7 +223,7 @@ def projector():
             st.subheader(t("evaluate.confusion"))
             if snap.confusion:
                 st.plotly_chart(enlarged(confusion_figure(snap.confusion, class_names(row.dataset),
-                                                          confusion_labels()), 720),
+                                                          confusion_labels(), mistakes_scale=True), 720),
                                 key="projector_confusion", width="stretch")
             else:
                 st.info(t("teacher.projector_untested"))
