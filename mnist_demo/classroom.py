@@ -67,6 +67,7 @@ class RunRow:
     dropout: float
     optimizer: str
     dataset: str
+    validation: str  # what the per-epoch validation ran on: "holdout" (training images held out) or "test"
     learner_id: str
     run_id: str
     created: float
@@ -88,7 +89,8 @@ def _row(learner: Learner, record: RunRecord, snap) -> RunRow:
         seconds=round(snap.elapsed, 1), place=snap.queue_position if snap.state == "queued" else None,
         kind=spec.get("kind", "?"), preset=record.preset, normalize=record.normalize,
         learning_rate=spec.get("learning_rate"), batch_size=spec.get("batch_size"), dropout=spec.get("dropout", 0.0),
-        optimizer=spec.get("optimizer", "?"), dataset=record.dataset, learner_id=learner.id, run_id=record.id,
+        optimizer=spec.get("optimizer", "?"), dataset=record.dataset,
+        validation=record.config.get("validation", "holdout"), learner_id=learner.id, run_id=record.id,
         created=record.created, confusion=snap.confusion,
     )
 

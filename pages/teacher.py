@@ -214,9 +214,11 @@ def projector():
         cols[2].metric(t("teacher.col.accuracy"), _percent(row.accuracy) or "–")
         cols[3].metric(t("common.metric.test_accuracy"), _test_result(row) or "–")
         if not snap.batch_loss:
-            st.info(t("teacher.projector_waiting"))
+            st.info(t("teacher.projector_waiting" if row.state in classroom.WAITING else "teacher.projector_no_curves"))
             return
         labels = {k: t(f"common.chart.{k}") for k in CHART_TEXTS}
+        if row.validation == "test":
+            labels["validation"] = t("common.chart.validation_test")
         st.plotly_chart(enlarged(training_figure(snap, labels), 600), key="projector_curves", width="stretch")
         left, right = st.columns([3, 2], gap="large")
         with left:

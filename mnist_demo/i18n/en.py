@@ -635,6 +635,7 @@ CATALOG: dict[str, str] = {
     "teacher.projector_best": "The class's best tested run",
     "teacher.projector_none": "No run has been tested yet: pick a learner's run.",
     "teacher.projector_waiting": "This run is waiting for a free slot: its curves appear once it trains.",
+    "teacher.projector_no_curves": "This run ended before its first batch: it has no curves.",
     "teacher.projector_untested": "The confusion matrix appears once this run has been tested on the test set.",
     "teacher.projector_no_weights": "This run has no pictures of its first layer's weights.",
     "teacher.controls": "Class controls",

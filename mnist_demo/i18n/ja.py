@@ -644,6 +644,7 @@ CATALOG: dict[str, str] = {
     "teacher.projector_best": "クラスで最も良いテスト済みの実行",
     "teacher.projector_none": "テスト済みの実行はまだありません。学習者の実行を選んでください。",
     "teacher.projector_waiting": "この実行は空きを待っています。学習が始まると曲線が表示されます。",
+    "teacher.projector_no_curves": "この実行は最初のバッチの前に終わったため、曲線がありません。",
     "teacher.projector_untested": "混同行列は、この実行がテストデータでテストされると表示されます。",
     "teacher.projector_no_weights": "この実行には最初の層の重みの画像がありません。",
     "teacher.controls": "クラスの操作",
