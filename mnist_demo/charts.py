@@ -66,15 +66,20 @@ def probability_figure(probabilities: np.ndarray, class_names, labels: dict[str,
     return fig
 
 
-def confusion_figure(confusion: np.ndarray, class_names, labels: dict[str, str]) -> go.Figure:
+def confusion_figure(confusion: np.ndarray, class_names, labels: dict[str, str],
+                     mistakes_scale: bool = False) -> go.Figure:
     """Rows: true class, columns: predicted class; the diagonal is what the model got right.
+    With `mistakes_scale` the colours reach their darkest at the largest mistake (the diagonal is
+    darkest throughout), so that which classes are confused shows at a glance.
 
     Streamlit cannot select heatmap cells, so an invisible square marker sits on every cell:
     clicking a cell selects its marker, whose x and y are the predicted and true class."""
+    confusion = np.asarray(confusion)
     names = [str(c) for c in class_names]
     fig = go.Figure(go.Heatmap(
         z=confusion, x=names, y=names, colorscale="Blues", text=confusion, texttemplate="%{text}",
-        hoverinfo="skip", showscale=False,
+        hoverinfo="skip", showscale=False, zmin=0 if mistakes_scale else None,
+        zmax=max(1, int((confusion - np.diag(np.diag(confusion))).max())) if mistakes_scale else None,
     ))
     cells = [(x, y, int(confusion[i, j])) for i, y in enumerate(names) for j, x in enumerate(names)]
     fig.add_trace(go.Scatter(
@@ -89,6 +94,19 @@ def confusion_figure(confusion: np.ndarray, class_names, labels: dict[str, str])
         xaxis=dict(title=labels["predicted"], type="category", side="top"),
         yaxis=dict(title=labels["true"], type="category", autorange="reversed"),
     )
+    return fig
+
+
+def enlarged(fig: go.Figure, height: int, font_size: int = 20) -> go.Figure:
+    """The figure for a projector: taller, every text in it `font_size` or larger. Axes, legend,
+    subplot titles and heatmap cells are each set: the app's plotly theme gives them their own sizes,
+    which the layout's font does not override."""
+    fig.update_layout(height=height, font=dict(size=font_size), title_font_size=font_size + 4,
+                      legend_font_size=font_size)
+    fig.update_xaxes(tickfont_size=font_size, title_font_size=font_size + 2)
+    fig.update_yaxes(tickfont_size=font_size, title_font_size=font_size + 2)
+    fig.update_annotations(font_size=font_size + 4)
+    fig.update_traces(textfont_size=font_size, selector=dict(type="heatmap"))
     return fig
 
 

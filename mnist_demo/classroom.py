@@ -1,6 +1,6 @@
 """The class as a teacher sees it: every learner's runs as rows, a leaderboard, the class's
-experiment as a figure, its results as CSV; and what a teacher does to the class (publish a model
-to everyone, reset the class).
+experiment as a figure, the confusion matrix of the whole class, its results as CSV; and what a
+teacher does to the class (publish a model to everyone, reset the class).
 
 Rows are read from the store, with each run's progress live from `Runs` while this server trains
 it, so the teacher sees the class as the learners see their own runs."""
@@ -17,6 +17,9 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+import numpy as np
+
+from .datasets import DATASETS
 from .errors import AppError
 from .storage import models_dir, read_info, safe_model_name, sidecar_path
 from .store import Learner, RunRecord, Store
@@ -64,9 +67,11 @@ class RunRow:
     dropout: float
     optimizer: str
     dataset: str
+    validation: str  # what the per-epoch validation ran on: "holdout" (training images held out) or "test"
     learner_id: str
     run_id: str
     created: float
+    confusion: tuple[tuple[int, ...], ...] = ()  # the test's counts once tested (`Snapshot.confusion`)
 
 
 def _row(learner: Learner, record: RunRecord, snap) -> RunRow:
@@ -84,8 +89,9 @@ def _row(learner: Learner, record: RunRecord, snap) -> RunRow:
         seconds=round(snap.elapsed, 1), place=snap.queue_position if snap.state == "queued" else None,
         kind=spec.get("kind", "?"), preset=record.preset, normalize=record.normalize,
         learning_rate=spec.get("learning_rate"), batch_size=spec.get("batch_size"), dropout=spec.get("dropout", 0.0),
-        optimizer=spec.get("optimizer", "?"), dataset=record.dataset, learner_id=learner.id, run_id=record.id,
-        created=record.created,
+        optimizer=spec.get("optimizer", "?"), dataset=record.dataset,
+        validation=record.config.get("validation", "holdout"), learner_id=learner.id, run_id=record.id,
+        created=record.created, confusion=snap.confusion,
     )
 
 
@@ -100,6 +106,13 @@ def run_rows(store: Store, runs, learners: Iterable[Learner]) -> list[RunRow]:
     by_id = {learner.id: learner for learner in learners}
     records = [r for r in store.runs(progress=False) if r.learner_id in by_id]
     return [_row(by_id[r.learner_id], r, snap) for r, snap in zip(records, runs.snapshots(records), strict=True)]
+
+
+def run_snapshot(store: Store, runs, run_id: str):
+    """One run's progress now, curves and weight pictures included (live while this server trains
+    it); None for a run that is gone."""
+    record = store.run(run_id)
+    return runs.snapshot(record) if record is not None else None
 
 
 def current_runs(rows: list[RunRow], learners: Iterable[Learner]) -> list[tuple[Learner, RunRow | None]]:
@@ -141,12 +154,54 @@ def scatter_figure(rows: list[RunRow], setting: str, labels: dict[str, str]):
         ))
     fig.update_layout(xaxis_title=labels["x"], yaxis_title=labels["y"], height=380,
                       margin={"l": 10, "r": 10, "t": 30, "b": 10}, legend={"orientation": "h", "y": 1.1})
-    fig.update_xaxes(type="log" if setting in LOG_AXES else "linear")
+    fig.update_xaxes(type="log" if setting in LOG_AXES else "linear", exponentformat="none")  # 0.0001, not 100µ
     fig.update_yaxes(tickformat=".0%")
     return fig
 
 
-CSV_COLUMNS = [f.name for f in fields(RunRow)]
+@dataclass(frozen=True)
+class ClassConfusion:
+    """The confusion counts of a class's tested runs of one data set, summed: rows are the true
+    class, columns the predicted one, and every run adds its whole test set."""
+
+    dataset: str
+    matrix: np.ndarray
+    runs: int
+
+    @property
+    def mistakes(self) -> int:
+        return int(self.matrix.sum() - np.trace(self.matrix))
+
+    def most_confused(self) -> tuple[int, int, int]:
+        """(true, predicted, count) of the largest off-diagonal cell."""
+        from .evaluate import most_confused
+
+        true_class, predicted = most_confused(self.matrix)
+        return true_class, predicted, int(self.matrix[true_class, predicted])
+
+
+def _with_confusion(rows: list[RunRow]) -> list[RunRow]:
+    """The tested runs that keep their confusion counts (runs tested before the app kept them do not)."""
+    return [r for r in leaderboard(rows) if r.confusion]
+
+
+def confusion_datasets(rows: list[RunRow]) -> list[str]:
+    """The data sets the class's tested runs have confusion counts of, in the app's order."""
+    present = {r.dataset for r in _with_confusion(rows)}
+    return [d for d in DATASETS if d in present]
+
+
+def class_confusion(rows: list[RunRow], dataset: str) -> ClassConfusion | None:
+    """The class's combined confusion matrix on `dataset`: the sum of its tested runs' matrices,
+    read from their stored results (no model is run). None when no tested run of it has one."""
+    chosen = [r for r in _with_confusion(rows) if r.dataset == dataset]
+    if not chosen:
+        return None
+    matrix = np.sum([np.asarray(r.confusion, dtype=np.int64) for r in chosen], axis=0)
+    return ClassConfusion(dataset, matrix, len(chosen))
+
+
+CSV_COLUMNS = [f.name for f in fields(RunRow) if f.name != "confusion"]
 
 
 def results_csv(rows: list[RunRow]) -> str:
@@ -155,7 +210,8 @@ def results_csv(rows: list[RunRow]) -> str:
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow(asdict(row))
+        values = asdict(row)
+        writer.writerow({name: values[name] for name in CSV_COLUMNS})
     return out.getvalue()
 
 

@@ -32,14 +32,19 @@ class Evaluation:
 
     def most_confused(self) -> tuple[int, int]:
         """(true, predicted) of the largest off-diagonal cell of the confusion matrix."""
-        off = self.confusion.copy()
-        np.fill_diagonal(off, -1)
-        true_class, predicted = np.unravel_index(int(np.argmax(off)), off.shape)
-        return int(true_class), int(predicted)
+        return most_confused(self.confusion)
 
     def pair_indices(self, true_class: int, predicted_class: int) -> np.ndarray:
         """Test images of one confusion-matrix cell."""
         return np.flatnonzero((self.labels == true_class) & (self.predictions == predicted_class))
+
+
+def most_confused(confusion: np.ndarray) -> tuple[int, int]:
+    """(true, predicted) of the largest off-diagonal cell of a confusion matrix."""
+    off = np.array(confusion, dtype=np.int64)
+    np.fill_diagonal(off, -1)
+    true_class, predicted = np.unravel_index(int(np.argmax(off)), off.shape)
+    return int(true_class), int(predicted)
 
 
 def confusion_matrix(labels: np.ndarray, predictions: np.ndarray, num_classes: int = 10) -> np.ndarray:

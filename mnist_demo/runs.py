@@ -287,7 +287,8 @@ class Runs:
         result = self.evaluations.evaluate(path, ds.name, Predictor.load(path), x, y,
                                            on_progress=lambda done, total: run.record.update(
                                                evaluated=done / total))
-        run.record.update(test_loss=result.test_loss, test_accuracy=result.test_accuracy)
+        run.record.update(test_loss=result.test_loss, test_accuracy=result.test_accuracy,
+                          confusion=tuple(tuple(int(v) for v in row) for row in result.confusion))
 
     def _persist_loop(self, every: float) -> None:
         beats = 0

@@ -73,6 +73,7 @@ class Snapshot:
     error_values: dict = field(default_factory=dict)
     stop_reason: str | None = None
     weights: tuple[dict, ...] = ()  # first-layer weight pictures (weight_pictures.WeightPictures.to_dict)
+    confusion: tuple[tuple[int, ...], ...] = ()  # the test's counts, rows true and columns predicted, once tested
 
     @property
     def done(self) -> bool:
@@ -106,6 +107,7 @@ class Snapshot:
         out = asdict(self)
         for name in _CURVES:
             out[name] = list(out[name])
+        out["confusion"] = [list(row) for row in out["confusion"]]
         return out
 
     @classmethod
@@ -117,6 +119,7 @@ class Snapshot:
             values[name] = tuple(values.get(name, ()))
         values["epochs"] = tuple(EpochResult(**e) for e in values.get("epochs", ()))
         values["weights"] = tuple(values.get("weights", ()))
+        values["confusion"] = tuple(tuple(int(v) for v in row) for row in values.get("confusion", ()))
         return cls(**{**values, **changes})
 
 
@@ -273,11 +276,11 @@ class TrainingQueue:
         with self._cond:
             try:
                 while True:
+                    if should_give_up():  # first: a run stopped while it waited must not take the slot it frees
+                        return False
                     if not self.paused and self._waiting[0] == ticket and len(self._running) < self.max_running:
                         self._running.add(ticket)
                         return True
-                    if should_give_up():
-                        return False
                     if on_position is not None:
                         on_position(self._waiting.index(ticket) + 1)
                     self._cond.wait(poll)

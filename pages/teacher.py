@@ -5,6 +5,7 @@ import os
 import streamlit as st
 
 from mnist_demo import classroom, models
+from mnist_demo.charts import confusion_figure, enlarged, training_figure
 from mnist_demo.choices import BATCH_SIZES, DROPOUT, DROPOUT_STEP, EPOCHS, LEARNING_RATES
 from mnist_demo.datasets import DATASETS, PROPER_NAMES
 from mnist_demo.errors import AppError
@@ -12,7 +13,8 @@ from mnist_demo.exercise import PARAMS, exercise_link, preset_settings, qr_png
 from mnist_demo.i18n import LANGUAGE_NAMES
 from mnist_demo.ui.fixes import require_app_frame
 from mnist_demo.ui.guard import fragment
-from mnist_demo.ui.text import explain, t
+from mnist_demo.ui.text import class_names, explain, t
+from mnist_demo.ui.weights_view import weights_forming
 from mnist_demo.ui.workspace import current, runs, store
 from mnist_demo.workspace import Workspace, state_dir
 
@@ -20,6 +22,14 @@ require_app_frame()
 
 LIVE_EVERY_SECONDS = 2.0
 ALL = "*"
+BEST = "best"
+CHART_TEXTS = ("loss", "accuracy", "epoch", "batch", "train_epoch", "validation")
+PROJECTOR_CSS = """<style>
+.st-key-projector [data-testid=stMarkdownContainer] p {font-size: 1.4rem}
+.st-key-projector [data-testid=stCaptionContainer] {font-size: 1.3rem}
+.st-key-projector [data-testid=stMetricLabel] [data-testid=stMarkdownContainer] p {font-size: 1.6rem}
+.st-key-projector [data-testid=stMetricValue], .st-key-projector [data-testid=stMetricValue] p {font-size: 3.4rem}
+</style>"""
 
 
 def expected_passcode() -> str:
@@ -60,12 +70,13 @@ if not opened(expected):
 
 me = current().id  # the teacher's own browser session is a workspace too: not one of the class
 codes = sorted({learner.class_code for learner in store().learners()})
-top = st.columns([2, 1])
+top = st.columns([2, 1, 1], vertical_alignment="bottom")
 class_code = top[0].selectbox(
     t("teacher.class"), [ALL, *codes], key="teacher_class", help=t("teacher.class_help"),
     format_func=lambda c: t("teacher.class_all") if c == ALL else c or t("teacher.class_none"),
     accept_new_options=True)  # a new class's code is typed here, before anyone has joined it
-if top[1].button(t("teacher.leave"), key="teacher_leave", icon=":material/logout:"):
+projecting = top[1].toggle(t("teacher.projector"), key="teacher_projector", help=t("teacher.projector_help"))
+if top[2].button(t("teacher.leave"), key="teacher_leave", icon=":material/logout:"):
     st.session_state.pop("teacher_mark", None)
     st.rerun()
 
@@ -91,6 +102,33 @@ def _percent(value) -> str:
 
 def _run_name(row) -> str:
     return f"#{row.number} {row.label} ({t('common.setting.normalized') if row.normalize else t('common.setting.raw')})"
+
+
+def confusion_labels() -> dict[str, str]:
+    return {"title": "", "predicted": t("evaluate.predicted"), "true": t("evaluate.true"),
+            "hover": t("evaluate.cell_hover")}
+
+
+def class_confusion(rows) -> None:
+    """The whole class's confusion matrix, one data set at a time, and the pair it confuses most."""
+    st.subheader(t("teacher.confusion"))
+    present = classroom.confusion_datasets(rows)
+    if not present:
+        st.caption(t("teacher.no_confusion"))
+        return
+    dataset = present[0] if len(present) == 1 else st.radio(
+        t("frame.dataset"), present, key="teacher_confusion_dataset", horizontal=True, format_func=PROPER_NAMES.get)
+    combined = classroom.class_confusion(rows, dataset)
+    names = class_names(dataset)
+    true_class, predicted, n = combined.most_confused()
+    if combined.mistakes:
+        st.markdown(t("teacher.confusion_most", runs=combined.runs, dataset=PROPER_NAMES[dataset],
+                      true=names[true_class], pred=names[predicted], n=f"{n:,}",
+                      mistakes=f"{combined.mistakes:,}", share=f"{n / combined.mistakes:.0%}"))
+    else:
+        st.markdown(t("teacher.confusion_none", runs=combined.runs, dataset=PROPER_NAMES[dataset]))
+    st.plotly_chart(confusion_figure(combined.matrix, names, confusion_labels(), mistakes_scale=True),
+                    key="teacher_confusion", width="stretch")
 
 
 @fragment(run_every=LIVE_EVERY_SECONDS)
@@ -143,8 +181,64 @@ def class_now():
         "x": names[setting], "y": t("common.metric.test_accuracy"),
         "normalized": t("common.setting.normalized"), "raw": t("common.setting.raw")}),
         key="teacher_scatter", width="stretch")
+    class_confusion(rows)
 
 
+def _projected(rows, chosen: str):
+    """The run to show: the chosen one, or the class's best tested run now."""
+    if chosen == BEST:
+        best = classroom.leaderboard(rows)
+        return best[0] if best else None
+    return next((r for r in rows if r.run_id == chosen), None)
+
+
+@fragment(run_every=LIVE_EVERY_SECONDS)
+def projector():
+    """One run large, for the whole room: its curves, confusion matrix and first-layer weights,
+    redrawn every LIVE_EVERY_SECONDS while it trains."""
+    _, rows = the_class()
+    names = {r.run_id: f"{r.learner} · {_run_name(r)}" for r in sorted(rows, key=lambda r: -r.created)}
+    chosen = st.selectbox(t("teacher.projector_run"), [BEST, *names], key="teacher_projected",
+                          format_func=lambda v: t("teacher.projector_best") if v == BEST else names.get(v, v))
+    row = _projected(rows, chosen)
+    snap = classroom.run_snapshot(store(), runs(), row.run_id) if row else None
+    if snap is None:
+        st.info(t("teacher.projector_none"))
+        return
+    st.html(PROJECTOR_CSS)
+    with st.container(key="projector"):
+        st.header(f"{row.learner} · {_run_name(row)}")
+        cols = st.columns(4)
+        cols[0].metric(t("teacher.col.state"), t(f"common.state.{row.state}"))
+        cols[1].metric(t("teacher.col.epoch"), f"{row.epoch}/{row.epochs}" if row.epochs else "–")
+        cols[2].metric(t("teacher.col.accuracy"), _percent(row.accuracy) or "–")
+        cols[3].metric(t("common.metric.test_accuracy"), _test_result(row) or "–")
+        if not snap.batch_loss:
+            st.info(t("teacher.projector_waiting" if row.state in classroom.WAITING else "teacher.projector_no_curves"))
+            return
+        labels = {k: t(f"common.chart.{k}") for k in CHART_TEXTS}
+        if row.validation == "test":
+            labels["validation"] = t("common.chart.validation_test")
+        st.plotly_chart(enlarged(training_figure(snap, labels), 600), key="projector_curves", width="stretch")
+        left, right = st.columns([3, 2], gap="large")
+        with left:
+            st.subheader(t("evaluate.confusion"))
+            if snap.confusion:
+                st.plotly_chart(enlarged(confusion_figure(snap.confusion, class_names(row.dataset),
+                                                          confusion_labels(), mistakes_scale=True), 720),
+                                key="projector_confusion", width="stretch")
+            else:
+                st.info(t("teacher.projector_untested"))
+        with right:
+            if snap.weights:
+                weights_forming(snap.weights, large=True)
+            else:
+                st.info(t("teacher.projector_no_weights"))
+
+
+if projecting:
+    projector()
+    st.stop()
 class_now()
 learners, rows = the_class()
 

@@ -12,7 +12,7 @@ from mnist_demo.storage import read_info
 from mnist_demo.training import RunConfig, TrainingQueue
 from mnist_demo.workspace import Workspace, open_store, shared_model_names
 
-from .conftest import requires_mnist, wait_until
+from .conftest import requires_fashion, requires_mnist, wait_until
 
 TINY = dict(train_limit=2000, test_limit=500)
 
@@ -31,7 +31,8 @@ def school(tmp_path):
 
 def _train(runs, workspace, ds, learning_rate=0.001, normalize=True, epochs=1):
     spec = preset("mlp-64").replace(epochs=epochs, learning_rate=learning_rate)
-    return runs.start(workspace, spec, ds, RunConfig(normalize=normalize, **TINY), label="mlp-64", preset="mlp-64")
+    config = RunConfig(dataset=ds.name, normalize=normalize, **TINY)
+    return runs.start(workspace, spec, ds, config, label="mlp-64", preset="mlp-64")
 
 
 def _ended(runs, record):
@@ -70,6 +71,46 @@ def test_a_class_s_runs_become_rows_a_leaderboard_a_scatter_and_csv(school, mnis
     assert [(t["learner"], t["learning_rate"], t["normalize"]) for t in table] == [
         ("ada", "0.001", "True"), ("bo", "0.1", "False")]
     assert float(table[0]["test_accuracy"]) == rows[0].test_accuracy
+
+
+@requires_mnist
+@requires_fashion
+def test_the_class_confusion_matrix_sums_the_kept_counts_of_tested_runs_of_one_data_set_only(school, mnist):
+    import numpy as np
+
+    from mnist_demo.data import load_dataset
+    from mnist_demo.evaluate import evaluate
+    from mnist_demo.predict import Predictor
+
+    store, runs, ws = school
+    fashion = load_dataset("fashion-mnist")
+    digits = [_ended(runs, _train(runs, ws[name], mnist)) for name in ("ada", "bo")]
+    clothes = _ended(runs, _train(runs, ws["cy"], fashion))
+    runs.queue.pause()
+    never = _train(runs, ws["ada"], mnist)  # stopped before it trained: never tested
+    runs.stop(never.id, "stopped by the teacher")
+    runs.queue.resume()
+    assert _ended(runs, never).state == "stopped" and not store.run(never.id).progress_data()["batch_loss"]
+
+    def kept(record):
+        return np.array(store.run(record.id).progress_data()["confusion"])
+
+    for record, owner, ds in ((digits[0], "ada", mnist), (digits[1], "bo", mnist), (clothes, "cy", fashion)):
+        again = evaluate(Predictor.load(ws[owner].path(record.model_file)), ds.x_test[:500], ds.y_test[:500])
+        assert kept(record).tolist() == again.confusion.tolist()  # the counts of the very model the run kept
+    rows = classroom.run_rows(store, runs, classroom.class_learners(store))
+    assert classroom.confusion_datasets(rows) == ["mnist", "fashion-mnist"]
+    combined = classroom.class_confusion(rows, "mnist")
+    assert combined.runs == 2 and combined.matrix.sum() == 1000
+    assert combined.matrix.tolist() == (kept(digits[0]) + kept(digits[1])).tolist()
+    off = combined.matrix.copy()
+    np.fill_diagonal(off, -1)
+    true_class, predicted, n = combined.most_confused()
+    assert n == off.max() == combined.matrix[true_class, predicted] and true_class != predicted
+    assert combined.mistakes == 1000 - np.trace(combined.matrix)
+    assert classroom.class_confusion(rows, "fashion-mnist").matrix.tolist() == kept(clothes).tolist()
+    assert classroom.class_confusion([r for r in rows if r.learner != "cy"], "fashion-mnist") is None
+    assert "confusion" not in classroom.results_csv(rows).splitlines()[0]
 
 
 @requires_mnist

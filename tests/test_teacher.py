@@ -204,3 +204,67 @@ def test_the_teacher_pauses_the_queue_and_stops_a_waiting_run(passcode):
         at.button(key="teacher_resume").click().run()
     assert at.button(key="teacher_pause") is not None
 
+
+
+def _figures(at: AppTest) -> list[dict]:
+    import json
+
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def _values(data) -> list:
+    """A figure's array as a list: plotly writes numpy arrays as base64 with their dtype and shape."""
+    import base64
+
+    import numpy as np
+
+    if isinstance(data, dict) and "bdata" in data:
+        flat = np.frombuffer(base64.b64decode(data["bdata"]), dtype=data["dtype"])
+        return flat.reshape([int(n) for n in str(data.get("shape", len(flat))).split(",")]).tolist()
+    return data
+
+
+def _heatmap(figures: list[dict]) -> list[list[int]] | None:
+    """The cells of the first heatmap among the figures."""
+    return next((_values(trace["z"]) for fig in figures for trace in fig["data"] if trace["type"] == "heatmap"),
+                None)
+
+
+@requires_mnist
+def test_the_class_confusion_matrix_is_its_runs_summed_and_the_projector_shows_one_run_large(passcode):
+    import numpy as np
+
+    code = f"class-{secrets.token_hex(2)}"
+    ada, bo = _learner_in(code), _learner_in(code)
+    start_training(ada, "mlp-64", epochs=1, train_images=1000)
+    start_training(bo, "mlp-64", epochs=1, train_images=1000)
+    at = teacher(class_code=code)
+    wait_for(at, lambda a: a.dataframe and len(a.dataframe[0].value) == 2)
+    kept = [np.array(workspace_of(learner).runs()[-1].progress_data()["confusion"]) for learner in (ada, bo)]
+    assert all(m.shape == (10, 10) and m.sum() == 10_000 for m in kept)  # each run's whole test set
+    summed = kept[0] + kept[1]
+    assert _heatmap(_figures(at)) == summed.tolist()
+    off = summed.copy()
+    np.fill_diagonal(off, -1)
+    true_class, predicted = np.unravel_index(off.argmax(), off.shape)
+    assert (f"Summed over the class's 2 tested runs on MNIST: their models most often mistook **{true_class}** for "
+            f"**{predicted}**, {off.max():,} times") in texts(at)
+
+    at.toggle(key="teacher_projector").set_value(True).run()
+    assert not at.table and not at.dataframe  # the class table gives way to one run
+    board = sorted((learner for learner in (ada, bo)), key=lambda a: -workspace_of(a).runs()[-1].progress_data()[
+        "test_accuracy"])
+    first = workspace_of(board[0])
+    assert at.selectbox(key="teacher_projected").value == "best"
+    assert first.learner.nickname in at.header[-1].value
+    figures = _figures(at)
+    assert any(trace["type"] == "scatter" and trace.get("mode") == "lines" for trace in figures[0]["data"])
+    assert _heatmap(figures) == first.runs()[-1].progress_data()["confusion"]
+    captions = [c for image in at.get("image") for c in image.captions]
+    assert "Weights forming" in texts(at) and any("after 1.00 epochs" in c for c in captions)  # as the run ended
+
+    other = workspace_of(board[1])
+    at.selectbox(key="teacher_projected").set_value(other.runs()[-1].id).run()
+    assert other.learner.nickname in at.header[-1].value
+    assert _heatmap(_figures(at)) == other.runs()[-1].progress_data()["confusion"]
+    assert {m.label: m.value for m in at.metric}["Epoch"] == "1/1"

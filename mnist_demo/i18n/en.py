@@ -683,6 +683,25 @@ CATALOG: dict[str, str] = {
     "teacher.experiment_help": (
         "Every tested run of the class is a dot; its colour says whether its pixels were divided by 255."
     ),
+    "teacher.confusion": "What the class's models confuse",
+    "teacher.no_confusion": "The class's confusion matrix appears here once a run has been tested.",
+    "teacher.confusion_most": (
+        "Summed over the class's {runs} tested runs on {dataset}: their models most often mistook **{true}** for "
+        "**{pred}**, {n} times, {share} of their {mistakes} mistakes."
+    ),
+    "teacher.confusion_none": "Summed over the class's {runs} tested runs on {dataset}: not one mistake.",
+    "teacher.projector": "Projector mode",
+    "teacher.projector_help": (
+        "One run, large, for the whole room: its curves, confusion matrix and first-layer weights, live while it "
+        "trains. Collapse the sidebar (the « at its top) and go full screen (F11) for the most room."
+    ),
+    "teacher.projector_run": "Run to show",
+    "teacher.projector_best": "The class's best tested run",
+    "teacher.projector_none": "No run has been tested yet: pick a learner's run.",
+    "teacher.projector_waiting": "This run is waiting for a free slot: its curves appear once it trains.",
+    "teacher.projector_no_curves": "This run ended before its first batch: it has no curves.",
+    "teacher.projector_untested": "The confusion matrix appears once this run has been tested on the test set.",
+    "teacher.projector_no_weights": "This run has no pictures of its first layer's weights.",
     "teacher.controls": "Class controls",
     "teacher.pause": "Pause the queue",
     "teacher.resume": "Resume the queue",

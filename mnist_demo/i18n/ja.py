@@ -695,6 +695,25 @@ CATALOG: dict[str, str] = {
     "teacher.experiment": "クラスの実験",
     "teacher.experiment_setting": "テスト精度と比べる設定",
     "teacher.experiment_help": "クラスのテスト済みの実行が1つずつ点になります。色は画素を255で割ったかどうかです。",
+    "teacher.confusion": "クラスのモデルが取り違えるもの",
+    "teacher.no_confusion": "実行がテストされると、クラス全体の混同行列がここに表示されます。",
+    "teacher.confusion_most": (
+        "{dataset} でテスト済みのクラスの {runs} 件の実行の合計:モデルが最も多く取り違えたのは **{true}** を "
+        "**{pred}** と予測したもので、{n} 回(誤り全 {mistakes} 件の {share})です。"
+    ),
+    "teacher.confusion_none": "{dataset} でテスト済みのクラスの {runs} 件の実行の合計:誤りは1つもありません。",
+    "teacher.projector": "プロジェクター表示",
+    "teacher.projector_help": (
+        "1つの実行を大きく、教室の全員に:学習曲線、混同行列、最初の層の重みを、学習中はそのまま更新しながら表示します。"
+        "サイドバーを閉じ(上部の «)、全画面表示(F11)にすると最も広く使えます。"
+    ),
+    "teacher.projector_run": "表示する実行",
+    "teacher.projector_best": "クラスで最も良いテスト済みの実行",
+    "teacher.projector_none": "テスト済みの実行はまだありません。学習者の実行を選んでください。",
+    "teacher.projector_waiting": "この実行は空きを待っています。学習が始まると曲線が表示されます。",
+    "teacher.projector_no_curves": "この実行は最初のバッチの前に終わったため、曲線がありません。",
+    "teacher.projector_untested": "混同行列は、この実行がテストデータでテストされると表示されます。",
+    "teacher.projector_no_weights": "この実行には最初の層の重みの画像がありません。",
     "teacher.controls": "クラスの操作",
     "teacher.pause": "順番待ちを一時停止",
     "teacher.resume": "順番待ちを再開",

@@ -1,4 +1,5 @@
-"""Regenerate the README's screenshots: `python -m tests.e2e.screenshots` (needs chromium + data)."""
+"""Regenerate the README's screenshots: `python -m tests.e2e.screenshots [DIR] [teacher]` (needs
+chromium + data); with `teacher`, only the teacher page's two."""
 
 from __future__ import annotations
 
@@ -145,26 +146,33 @@ CLASS_EXERCISES = [  # five learners, five settings: the class's experiment on t
     "preset=mlp-64&epochs=1&normalize=1&learning_rate=0.001",
     "preset=mlp-64&epochs=1&normalize=0&learning_rate=0.001",
     "preset=mlp-64&epochs=2&normalize=1&learning_rate=0.01",
-    "preset=mlp-64&epochs=1&normalize=1&learning_rate=0.0001",
-    "preset=mlp-64&epochs=2&normalize=0&learning_rate=0.01",
+    "preset=mlp-64&epochs=6&normalize=1&learning_rate=0.0001",  # the last two train longer: the picture is
+    "preset=mlp-64&epochs=6&normalize=0&learning_rate=0.01",  # taken while the class is still at work
 ]
 
 
-def take_teacher_screenshot(out: Path = DOCS) -> Path:
-    """docs/teacher.png: the teacher page while five learners of one class train, one at a time."""
+def _metric_js(label: str) -> str:
+    """JS: the value of the metric labelled `label` (a number), or -1."""
+    return (f"([...document.querySelectorAll('[data-testid=stMetric]')].find(m => m.innerText.startsWith({label!r}))"
+            "?.querySelector('[data-testid=stMetricValue]')?.innerText ?? -1) * 1")
+
+
+def take_teacher_screenshot(out: Path = DOCS) -> list[Path]:
+    """docs/teacher.png: the teacher page while five learners of one class train, one at a time,
+    three of them tested; docs/teacher-projector.png: projector mode on the class's best run."""
     from playwright.sync_api import expect
 
     expect.set_options(timeout=180_000)
     env = {"MNIST_DEMO_TEACHER_PASSCODE": TEACHER_PASSCODE, "MNIST_DEMO_MAX_TRAININGS": "1"}
     with tempfile.TemporaryDirectory() as state, running_app(env={**env, "MNIST_DEMO_STATE_DIR": state}) as server, \
             chromium() as browser:
-        learners = []
-        for query in CLASS_EXERCISES:
-            context, page = new_page(browser, "en-US")
+        learners, contexts = [], []
+        for query in CLASS_EXERCISES:  # they join the class; they press Train once the teacher looks on
+            learner_context, page = new_page(browser, "en-US")
             page.goto(f"{server.url}/train?class=7B&{query}")
             wait_until_idle(page)
-            page.locator(".st-key-train_start button").click()
-            learners.append(context)
+            learners.append(page)
+            contexts.append(learner_context)
         context, teacher = new_page(browser, "en-US")
         teacher.goto(f"{server.url}/teacher")
         wait_until_idle(teacher)
@@ -173,19 +181,31 @@ def take_teacher_screenshot(out: Path = DOCS) -> Path:
         teacher.locator(".st-key-teacher_class [role=combobox]").click()
         teacher.get_by_role("option", name="7B", exact=True).click()
         wait_until_idle(teacher)
-        tested = translate("teacher.metric.finished", "en")
-        teacher.wait_for_function(  # three runs tested, two still to come: the page refreshes itself
-            """label => [...document.querySelectorAll('[data-testid=stMetric]')].some(m => m.innerText.startsWith(label)
-                && parseInt(m.querySelector('[data-testid=stMetricValue]').innerText) >= 3)""",
-            arg=tested, timeout=300_000)
-        path = _shot(teacher, out / "teacher.png")
-        for learner in learners:
-            learner.close()
+        for page in learners:
+            page.locator(".st-key-train_start button").click()
+        tested, training = translate("teacher.metric.finished", "en"), translate("teacher.metric.training", "en")
+        teacher.wait_for_function(  # three runs tested, one training, one waiting: the page refreshes itself
+            f"() => {_metric_js(tested)} >= 3 && {_metric_js(training)} == 1", timeout=300_000, polling=500)
+        teacher.evaluate("document.activeElement?.blur()")  # no focus ring on the class picked
+        teacher.set_viewport_size({"width": 1400, "height": 2900})  # the page down to the class's confusion matrix
+        shots = [_shot(teacher, out / "teacher.png")]
+
+        teacher.set_viewport_size({"width": 1600, "height": 2100})
+        teacher.locator('[data-testid="stSidebar"]').hover()  # its collapse button shows on hover
+        teacher.locator('[data-testid="stSidebarCollapseButton"] button').click()
+        teacher.get_by_text(translate("teacher.projector", "en")).click()
+        projected = teacher.locator(".st-key-projector")
+        expect(projected.locator(".js-plotly-plot")).to_have_count(2)
+        expect(projected.locator('[data-testid="stImage"] img')).to_be_visible()
+        shots.append(_shot(teacher, out / "teacher-projector.png"))
+        for learner_context in contexts:
+            learner_context.close()
         context.close()
-    return path
+    return shots
 
 
 if __name__ == "__main__":
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else DOCS
-    for path in [*take_screenshots(target), take_teacher_screenshot(target)]:
+    only_teacher = "teacher" in sys.argv[2:]
+    for path in [*([] if only_teacher else take_screenshots(target)), *take_teacher_screenshot(target)]:
         print(path)

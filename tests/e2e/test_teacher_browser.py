@@ -1,5 +1,6 @@
-"""The teacher page in a real browser: a learner's run appears and grows there live, its QR code
-is the exercise link, and a learner without the passcode reaches nothing of the class."""
+"""The teacher page in a real browser: two learners' runs appear and grow there live, projector
+mode shows one of them large as it trains, its QR code is the exercise link, and a learner
+without the passcode reaches nothing of the class."""
 
 import io
 import re
@@ -19,7 +20,7 @@ NOW_TABLE = '[data-testid="stTable"]'
 def server(tmp_path_factory):
     """A server with a teacher passcode, and the state folder it keeps the class in."""
     state = tmp_path_factory.mktemp("teacher-state")
-    env = {"MNIST_DEMO_TEACHER_PASSCODE": PASSCODE, "MNIST_DEMO_MAX_TRAININGS": "1", "MNIST_DEMO_STATE_DIR": str(state)}
+    env = {"MNIST_DEMO_TEACHER_PASSCODE": PASSCODE, "MNIST_DEMO_MAX_TRAININGS": "2", "MNIST_DEMO_STATE_DIR": str(state)}
     with running_app(env=env) as app:
         yield app.url, state
 
@@ -55,38 +56,77 @@ def _row(page, nickname: str):
     return page.locator(f"{NOW_TABLE} tr", has_text=nickname)
 
 
-def test_the_teacher_sees_a_learner_s_run_appear_and_grow(server, teacher_url, browser):
+def _metric(page, label: str):
+    return page.locator('[data-testid="stMetric"]', has_text=label)
+
+
+def _changes(page, selector: str, seen: str, timeout: float = 60_000) -> None:
+    """Wait until the text of what `selector` finds is no longer `seen`: the page refreshed it by itself."""
+    page.wait_for_function("([sel, seen]) => document.querySelector(sel)?.innerText !== seen",
+                           arg=[selector, seen], timeout=timeout)
+
+
+def test_the_teacher_sees_two_learners_runs_appear_and_grow_live_and_projects_one(server, teacher_url, browser):
     from playwright.sync_api import expect
 
     code = f"c{secrets.token_hex(2)}"
-    learner_context, learner = new_page(browser, "en-US", timeout_ms=60_000)
-    teacher_context, teacher = new_page(browser, "en-US", timeout_ms=60_000)
-    try:
-        learner.goto(f"{teacher_url}/train?class={code}&preset=mlp-64&epochs=3&lock=epochs")
+    contexts, learners = [], []
+    for epochs in (30, 2):  # the first trains on until its learner stops it, after it was projected
+        context, learner = new_page(browser, "en-US", timeout_ms=60_000)
+        contexts.append(context)
+        learner.goto(f"{teacher_url}/train?class={code}&preset=mlp-64&epochs={epochs}&lock=epochs")
         wait_until_idle(learner, 120_000)
         expect(learner.locator(".st-key-epochs input[type=range]")).to_be_disabled()
-        nickname = _nickname(server, learner)
-
+        learners.append(learner)
+    nicknames = [_nickname(server, learner) for learner in learners]
+    teacher_context, teacher = new_page(browser, "en-US", timeout_ms=60_000)
+    contexts.append(teacher_context)
+    try:
         _sign_in(teacher, teacher_url)
         teacher.locator(".st-key-teacher_class [role=combobox]").click()
         teacher.get_by_role("option", name=code, exact=True).click()
         wait_until_idle(teacher)
-        expect(_row(teacher, nickname)).to_contain_text("no run yet")
+        for nickname in nicknames:
+            expect(_row(teacher, nickname)).to_contain_text("no run yet")
 
-        learner.locator(".st-key-train_start button").click()
-        row = _row(teacher, nickname)
-        expect(row).to_contain_text("training", timeout=90_000)  # the page refreshes itself
-        expect(row).to_contain_text(re.compile(r"\d\.\d%"))
-        first = row.inner_text()
-        teacher.wait_for_function(  # it grows: the training accuracy or the epoch moves on
-            "([sel, name, seen]) => [...document.querySelectorAll(sel + ' tr')]"
-            ".some(r => r.innerText.includes(name) && r.innerText !== seen)",
-            arg=[NOW_TABLE, nickname, first], timeout=60_000)
-        expect(row).to_contain_text("finished", timeout=180_000)
-        expect(teacher.locator('[data-testid="stMetric"]', has_text="Tested runs")).to_contain_text("1")
+        for learner in learners:
+            learner.locator(".st-key-train_start button").click()
+        expect(_metric(teacher, "Training now")).to_contain_text("2", timeout=90_000)  # both at once
+        for nickname in nicknames:
+            row = _row(teacher, nickname)
+            expect(row).to_contain_text("training")
+            expect(row).to_contain_text(re.compile(r"\d\.\d%"))
+            first = row.inner_text()
+            teacher.wait_for_function(  # it grows: the training accuracy or the epoch moves on
+                "([sel, name, seen]) => [...document.querySelectorAll(sel + ' tr')]"
+                ".some(r => r.innerText.includes(name) && r.innerText !== seen)",
+                arg=[NOW_TABLE, nickname, first], timeout=60_000)
+
+        teacher.get_by_text("Projector mode").click()  # the first learner's run, large, while it trains
+        expect(teacher.locator(NOW_TABLE)).to_have_count(0)
+        teacher.locator(".st-key-teacher_projected [role=combobox]").click()
+        teacher.get_by_role("option", name=re.compile(f"^{nicknames[0]} · ")).click()
+        projected = teacher.locator(".st-key-projector")
+        expect(projected.get_by_role("heading", name=re.compile(nicknames[0]))).to_be_visible()
+        expect(projected.locator(".js-plotly-plot")).to_have_count(1)  # the curves; no confusion before its test
+        expect(projected.get_by_text("appears once this run has been tested")).to_be_visible()
+        expect(projected.locator('[data-testid="stImage"] img')).to_be_visible()  # the weights forming
+        values = '.st-key-projector [data-testid="stHorizontalBlock"]'
+        state = _metric(teacher, "State").locator('[data-testid="stMetricValue"]')
+        expect(state).to_have_text("training")
+        _changes(teacher, values, teacher.locator(values).first.inner_text())  # its epoch or accuracy moves on
+        learners[0].locator(".st-key-train_stop button").click()
+        expect(state).to_have_text("stopped", timeout=60_000)
+        expect(projected.locator(".js-plotly-plot")).to_have_count(2, timeout=120_000)  # tested: its confusion too
+
+        teacher.get_by_text("Projector mode").click()
+        expect(_row(teacher, nicknames[0])).to_contain_text("stopped")
+        expect(_row(teacher, nicknames[1])).to_contain_text("finished", timeout=240_000)
+        expect(_metric(teacher, "Tested runs")).to_contain_text("2")
+        expect(teacher.get_by_text("Summed over the class's 2 tested runs on MNIST")).to_be_visible()
     finally:
-        learner_context.close()
-        teacher_context.close()
+        for context in contexts:
+            context.close()
 
 
 def test_the_qr_code_on_the_teacher_page_is_the_exercise_link(teacher_url, browser):
