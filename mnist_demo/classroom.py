@@ -154,8 +154,11 @@ def scatter_figure(rows: list[RunRow], setting: str, labels: dict[str, str]):
         ))
     fig.update_layout(xaxis_title=labels["x"], yaxis_title=labels["y"], height=380,
                       margin={"l": 10, "r": 10, "t": 30, "b": 10}, legend={"orientation": "h", "y": 1.1})
-    fig.update_xaxes(type="log" if setting in LOG_AXES else "linear", exponentformat="none")  # 0.0001, not 100µ
-    fig.update_yaxes(tickformat=".0%")
+    log = setting in LOG_AXES
+    # One labelled tick per decade (0.0001, not 100µ nor the minor 2 ... 9 between); a close
+    # class's accuracies apart to a tenth of a percent.
+    fig.update_xaxes(type="log" if log else "linear", exponentformat="none", dtick=1 if log else None)
+    fig.update_yaxes(tickformat=".1%")
     return fig
 
 
