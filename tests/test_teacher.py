@@ -239,7 +239,7 @@ def test_the_class_confusion_matrix_is_its_runs_summed_and_the_projector_shows_o
     start_training(ada, "mlp-64", epochs=1, train_images=1000)
     start_training(bo, "mlp-64", epochs=1, train_images=1000)
     at = teacher(class_code=code)
-    wait_for(at, lambda a: a.dataframe and len(a.dataframe[0].value) == 2)
+    wait_for(at, lambda a: "Summed over the class's 2 tested runs" in texts(a))  # both trained and tested
     kept = [np.array(workspace_of(learner).runs()[-1].progress_data()["confusion"]) for learner in (ada, bo)]
     assert all(m.shape == (10, 10) and m.sum() == 10_000 for m in kept)  # each run's whole test set
     summed = kept[0] + kept[1]
