@@ -158,7 +158,7 @@ def scatter_figure(rows: list[RunRow], setting: str, labels: dict[str, str]):
     # One labelled tick per decade (0.0001, not 100µ nor the minor 2 ... 9 between); a close
     # class's accuracies apart to a tenth of a percent.
     fig.update_xaxes(type="log" if log else "linear", exponentformat="none", dtick=1 if log else None)
-    fig.update_yaxes(tickformat=".1%")
+    fig.update_yaxes(tickformat=".1%", autorangeoptions={"maxallowed": 1.0, "minallowed": 0.0})
     return fig
 
 

@@ -141,16 +141,20 @@ if curves:
         "shift_title", "rotation_title", "shift_axis", "rotation_axis", "accuracy_axis")}),
         key="robust_curves", width="stretch")
     for name, c in curves.items():
-        st.markdown("- " + t("robust.at_shift", name=name, start=f"{c['shift'].accuracy_at(0):.0%}",
-                                moved=f"{c['shift'].accuracy_at(COMPARE_PIXELS):.0%}", px=COMPARE_PIXELS,
-                                turned=f"{c['rotation'].accuracy_at(COMPARE_DEGREES):.0%}", deg=COMPARE_DEGREES))
-    for name in curves:
-        if models[name].info.extra.get("augment"):
-            st.caption(t("robust.augmented", name=name))
-    by_kind = {kind_of(models[name]): c["shift"] for name, c in curves.items()}
-    if {"mlp", "cnn"} <= set(by_kind):
-        mlp, cnn = by_kind["mlp"], by_kind["cnn"]
-        st.info(t(f"robust.{holds_better(mlp, cnn, COMPARE_PIXELS)}_holds", px=COMPARE_PIXELS,
+        shift, rotation = c["shift"], c["rotation"]
+        st.markdown("- " + t("robust.at_shift", name=name, n=LAB_IMAGES, start=f"{shift.accuracy_at(0):.0%}",
+                                moved=f"{shift.accuracy_at(COMPARE_PIXELS):.0%}", px=COMPARE_PIXELS,
+                                turned=f"{rotation.accuracy_at(COMPARE_DEGREES):.0%}", deg=COMPARE_DEGREES))
+    by_kind = {kind_of(models[name]): name for name in curves}
+    augmented = {name for name in curves if models[name].info.extra.get("augment")}
+    compared = {by_kind.get("cnn")} if {"mlp", "cnn"} <= set(by_kind) else set()
+    for name in sorted(augmented - compared):
+        st.caption(t("robust.augmented", name=name))
+    if compared:
+        mlp, cnn = curves[by_kind["mlp"]]["shift"], curves[by_kind["cnn"]]["shift"]
+        key = holds_better(mlp, cnn, COMPARE_PIXELS) + "_holds"
+        key += "_augmented" if key == "cnn_holds" and by_kind["cnn"] in augmented else ""
+        st.info(t(f"robust.{key}", px=COMPARE_PIXELS,
                   mlp=f"{mlp.accuracy_at(COMPARE_PIXELS):.0%}", cnn=f"{cnn.accuracy_at(COMPARE_PIXELS):.0%}"))
     else:
         st.caption(t("robust.one_model"))

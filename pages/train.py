@@ -10,6 +10,7 @@ from mnist_demo.choices import (
     DROPOUT,
     DROPOUT_STEP,
     EPOCHS,
+    KIND_DEFAULTS,
     LEARNING_RATES,
     TRAIN_IMAGES_STEP,
     WIDTHS,
@@ -43,8 +44,9 @@ def apply_preset():
 
 
 def apply_kind():
-    st.session_state.preset = models.presets_for(st.session_state.kind)[0]
+    st.session_state.preset = KIND_DEFAULTS[st.session_state.kind]
     apply_preset()
+    st.session_state.epochs = CLASS_DEFAULTS["epochs"]
 
 
 def replace_saved(entry, name: str) -> None:

@@ -130,6 +130,14 @@ def test_train_page_offers_its_settings_as_a_notebook_in_the_learners_language(m
     assert "validation_data=(x_test, y_test)" in panel and "x_train[:5000]" in panel  # the code panel agrees
 
 
+def test_choosing_cnn_sets_up_a_run_that_fits_a_lesson():
+    at = app("pages/train.py")
+    at.radio(key="kind").set_value("cnn").run()
+    assert at.selectbox(key="preset").value == "cnn-fast" and at.slider(key="epochs").value == 3
+    at.radio(key="kind").set_value("mlp").run()
+    assert at.selectbox(key="preset").value == "mlp-512x2" and at.slider(key="epochs").value == 3
+
+
 def test_preset_sets_the_sliders():
     at = app("pages/train.py")
     at.radio(key="kind").set_value("cnn").run()

@@ -463,7 +463,8 @@ CATALOG: dict[str, str] = {
     "robust.title": "Robustness lab: move the digit and watch the answer",
     "robust.intro": (
         "A model only knows digits like the ones it was trained on: centred, upright, of one size and stroke. "
-        "Move, turn, scale, thicken or blur a digit with the sliders and watch the answer and its probabilities move."
+        "Move, turn, scale, thicken, thin or add noise to a digit with the sliders and watch the answer and its "
+        "probabilities move."
     ),
     "robust.no_data": "The robustness lab needs the test set: {problem}",
     "robust.source": "Digit",
@@ -497,11 +498,20 @@ CATALOG: dict[str, str] = {
     "robust.accuracy_axis": "Test accuracy",
     "robust.shift_title": "Moved",
     "robust.rotation_title": "Turned",
-    "robust.at_shift": "{name}: {start} unmoved, {moved} moved by {px} pixels, {turned} turned by {deg} degrees.",
+    "robust.at_shift": (
+        "{name}: {start} unmoved (first {n} test images), {moved} moved by {px} pixels, "
+        "{turned} turned by {deg} degrees."
+    ),
     "robust.cnn_holds": (
         "Moved by {px} pixels, the CNN keeps {cnn} and the MLP {mlp}. A CNN slides the same small filters over "
         "every place in the image and pools what they find, so a stroke that moves still meets its filter. Each "
         "of an MLP's weights belongs to one pixel's place: move the digit and other weights see it."
+    ),
+    "robust.cnn_holds_augmented": (
+        "Moved by {px} pixels, the CNN keeps {cnn} and the MLP {mlp}. Two things help this CNN: its small filters "
+        "slide over every place in the image, so a stroke that moves still meets its filter, and it was trained on "
+        "digits moved at random (augmentation). To see what convolution does alone, put beside them a CNN you "
+        "trained on the Train page: it learns from the digits as they are."
     ),
     "robust.mlp_holds": (
         "Moved by {px} pixels, the MLP keeps {mlp} and the CNN {cnn}: here the CNN does not hold up better. "

@@ -507,12 +507,21 @@ CATALOG: dict[str, str] = {
     "robust.accuracy_axis": "テスト正解率",
     "robust.shift_title": "動かす",
     "robust.rotation_title": "回す",
-    "robust.at_shift": "{name}：そのままで {start}、{px} ピクセル動かすと {moved}、{deg} 度回すと {turned}。",
+    "robust.at_shift": (
+        "{name}：そのままで {start}（最初の {n} 枚）、"
+        "{px} ピクセル動かすと {moved}、{deg} 度回すと {turned}。"
+    ),
     "robust.cnn_holds": (
         "{px} ピクセル動かすと、CNN は {cnn}、MLP は {mlp} です。"
         "CNN は同じ小さなフィルタを画像のあらゆる場所にすべらせ、見つけたものをプーリングでまとめるので、"
         "線が動いても同じフィルタに出会います。MLP の重みはそれぞれ 1 つの画素の場所に結びついているので、"
         "数字を動かすと別の重みがそれを見ることになります。"
+    ),
+    "robust.cnn_holds_augmented": (
+        "{px} ピクセル動かすと、CNN は {cnn}、MLP は {mlp} です。この CNN を助けているものは 2 つあります。"
+        "小さなフィルタが画像のあらゆる場所をすべるので線が動いても同じフィルタに出会うこと、そしてランダムに動かした数字で"
+        "学習したこと（データ拡張）です。畳み込みだけの効果を見るには、「学習」ページで学習させた CNN を並べてください"
+        "（そちらは数字をそのまま学びます）。"
     ),
     "robust.mlp_holds": (
         "{px} ピクセル動かすと、MLP は {mlp}、CNN は {cnn} です。ここでは CNN のほうが強いとは言えません。"
