@@ -426,6 +426,9 @@ CATALOG: dict[str, str] = {
         "Each convolution's feature maps (after its activation), strongest first; each dense layer's units "
         "as a strip, white for silent and red for firing; then the softmax."
     ),
+    "draw.inside.layers_help_dense": (
+        "Each dense layer's units as a strip, white for silent and red for firing; then the softmax."
+    ),
     "draw.inside.maps": "{layer} · {shape} · the {shown} strongest of {channels} maps",
     "draw.inside.units": "{layer} · {units} units, {firing} firing",
     "draw.inside.softmax": "Softmax: {top}",

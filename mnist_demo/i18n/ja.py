@@ -434,6 +434,9 @@ CATALOG: dict[str, str] = {
         "各畳み込み層の特徴マップ (活性化の後) を強い順に、各全結合層のユニットを帯で表示します "
         "(白は発火なし、赤は発火)。最後にソフトマックスです。"
     ),
+    "draw.inside.layers_help_dense": (
+        "各全結合層のユニットを帯で表示します (白は発火なし、赤は発火)。最後にソフトマックスです。"
+    ),
     "draw.inside.maps": "{layer} · {shape} · {channels} 枚のうち強い {shown} 枚",
     "draw.inside.units": "{layer} · {units} ユニット、うち {firing} が発火",
     "draw.inside.softmax": "ソフトマックス: {top}",

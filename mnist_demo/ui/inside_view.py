@@ -101,7 +101,7 @@ def _saliency(predictor, prediction, view, names, drawing) -> None:
 
 def _layers(view, names) -> None:
     st.markdown(f"#### {t('draw.inside.layers')}")
-    st.caption(t("draw.inside.layers_help"))
+    st.caption(t("draw.inside.layers_help" if view.feature_maps() else "draw.inside.layers_help_dense"))
     for layer in view.feature_maps():
         order = layer.strongest_first()[:SHOWN_MAPS]
         maps = explain.grey_pictures(layer.output.transpose(2, 0, 1)[order])
