@@ -72,6 +72,17 @@ def latencies(fn, repeats: int) -> list[float]:
     return out
 
 
+def seconds_to_stop(run) -> float:
+    """Stop a running training run and time it until its snapshot says it is done."""
+    stopped = time.perf_counter()
+    run.stop()
+    while not run.snapshot().done:
+        time.sleep(0.005)
+    seconds = time.perf_counter() - stopped
+    run.join()
+    return seconds
+
+
 def median(values) -> float:
     return float(statistics.median(values))
 

@@ -15,7 +15,7 @@ import os
 import time
 from pathlib import Path
 
-from .common import result
+from .common import result, seconds_to_stop
 
 FIGURE = "training on Ray vs in a thread"
 TARGET = "reported (Ray adds its start-up to each run); Stop <= 1 s"
@@ -73,13 +73,7 @@ def ray_stop_seconds(spec, ds, config) -> float:
         if run.snapshot().done:
             raise RuntimeError(f"ended before it could be stopped: {run.snapshot().error}")
         time.sleep(0.01)
-    stopped = time.perf_counter()
-    run.stop()
-    while not run.snapshot().done:
-        time.sleep(0.005)
-    seconds = time.perf_counter() - stopped
-    run.join()
-    return seconds
+    return seconds_to_stop(run)
 
 
 def run(quick: bool = False) -> dict:

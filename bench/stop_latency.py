@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import time
 
-from .common import median, result
+from .common import median, result, seconds_to_stop
 
 FIGURE = "Stop -> run done (every preset)"
 TARGET = "every preset <= 1 s"
@@ -30,12 +30,7 @@ def stop_seconds(preset_name: str, ds) -> tuple[float, float]:
             raise RuntimeError(f"{preset_name} ended before it could be stopped: {snap.state} {snap.error}")
         timeline.append((time.perf_counter(), len(snap.batch_loss)))
         time.sleep(0.005)
-    stopped = time.perf_counter()
-    run.stop()
-    while not run.snapshot().done:
-        time.sleep(0.005)
-    seconds = time.perf_counter() - stopped
-    run.join()
+    seconds = seconds_to_stop(run)
     (t0, b0), (t1, b1) = next(p for p in timeline if p[1] >= 2), timeline[-1]
     return seconds, (t1 - t0) / max(1, b1 - b0)
 

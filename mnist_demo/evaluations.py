@@ -37,6 +37,19 @@ def content_key(path: str | os.PathLike) -> str:
     return digest.hexdigest()[:32]
 
 
+_file_keys: dict[tuple[str, float, int], str] = {}
+
+
+def file_key(path: str | os.PathLike) -> str:
+    """`content_key`, read once per version of the file (its path, mtime and size) in this process:
+    pages ask for it on every rerun, and a model file is megabytes to hash."""
+    stat = os.stat(path)
+    marker = (str(path), stat.st_mtime, stat.st_size)
+    if marker not in _file_keys:
+        _file_keys[marker] = content_key(path)
+    return _file_keys[marker]
+
+
 @dataclass
 class Job:
     """One evaluation in a background thread; read `done`, `total`, `partial()` and `result`."""
@@ -80,14 +93,9 @@ class Evaluations:
         self._lock = threading.Lock()
         self._memory: OrderedDict[tuple[str, str], Evaluation] = OrderedDict()
         self._jobs: dict[tuple[str, str], Job] = {}
-        self._keys: dict[tuple[str, float, int], str] = {}
 
     def key(self, path: str | os.PathLike) -> str:
-        stat = os.stat(path)
-        marker = (str(path), stat.st_mtime, stat.st_size)
-        if marker not in self._keys:
-            self._keys[marker] = content_key(path)
-        return self._keys[marker]
+        return file_key(path)
 
     def _file(self, key: str, dataset: str) -> Path:
         return self.cache_dir / f"{key}-{dataset}.npz"

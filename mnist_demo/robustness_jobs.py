@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .evaluations import content_key
+from .evaluations import file_key
 from .robustness import LAB_IMAGES, LAB_ROTATIONS, LAB_SHIFTS, Curve, lab_curves
 from .storage import atomic_write
 
@@ -73,7 +73,7 @@ class CurveJobs:
     def job(self, path: str | Path, dataset: str, predictor, images, labels) -> CurveJob:
         """The curves of `predictor` (the model in `path`) on the first LAB_IMAGES of (images,
         labels): a finished job when known, else the running one, started if need be."""
-        slot = (content_key(path), dataset)
+        slot = (file_key(path), dataset)
         with self._lock:
             job = self._jobs.get(slot)
             if job is not None:
