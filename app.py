@@ -9,7 +9,7 @@ from mnist_demo import i18n
 from mnist_demo.datasets import DATASETS, PROPER_NAMES
 from mnist_demo.ui import fixes
 from mnist_demo.ui.exercise import apply_to_frame, locked
-from mnist_demo.ui.text import duration, t
+from mnist_demo.ui.text import t
 from mnist_demo.ui.workspace import link, remembered, rename
 
 fixes.check()
@@ -55,7 +55,7 @@ with remembered("lang", "dataset", valid={"lang": i18n.LANGUAGE_NAMES, "dataset"
         st.code(link(), language=None, wrap_lines=True)
 
 from mnist_demo.ui.guard import fragment, guarded  # noqa: E402
-from mnist_demo.ui.runs import Poll, active_run, touch_runs  # noqa: E402
+from mnist_demo.ui.runs import Poll, active_run, status_line, touch_runs  # noqa: E402
 
 status_poll = Poll("status_polling", 1.0)
 
@@ -72,16 +72,10 @@ def training_status():
         status_poll.rerun_page_if(True)
         return
     snap = entry.snapshot()
-    if snap.state == "queued":
-        st.caption(t("frame.queued", label=entry.label, place=snap.queue_position or 1,
-                     wait=duration(entry.wait_seconds())))
-    elif snap.evaluating:
-        st.caption(t("frame.testing", label=entry.label))
-        st.progress(snap.evaluated)
-    else:
-        st.caption(t("frame.training", label=entry.label, epoch=min(snap.epochs_done + 1, snap.epochs_total),
-                     epochs=snap.epochs_total))
-        st.progress(snap.fraction)
+    text, fill = status_line(entry.label, snap, entry.wait_seconds() if snap.state == "queued" else None)
+    st.caption(text)
+    if fill is not None:
+        st.progress(fill)
 
 
 with st.sidebar:

@@ -1,6 +1,7 @@
-"""A classroom on one server: N students at once, for a bounded time, on loopback only.
+"""A classroom: N students at once on one app server or several replicas, for a bounded time, on loopback only.
 
     python -m bench.load [--students 10] [--browsers 2] [--minutes 4] [--think 2] [--json PATH]
+    python -m bench.load --replicas 2 --ray ...   # two app servers, one PostgreSQL, trainings on Ray
 
 Every student opens the Train page, trains the default MLP for one epoch on all 60,000
 images (the server trains MNIST_DEMO_MAX_TRAININGS at a time, the rest queue), then until
@@ -14,18 +15,22 @@ anything (10 tabs on 2 cores would measure the tabs, not the server). Reported: 
 (exceptions on a page, sessions the server dropped, harness errors), prediction latency
 p50/p95 for each kind of student over the whole run and while a training was running
 (browser: mouse-up to the prediction shown; websocket: canvas value sent to the prediction
-received), each training's outcome, and the server's peak RSS and CPU.
+received), each training's outcome, queue waits against the wait the page promised, every
+traceback in the server logs, the servers' peak RSS (summed over replicas; the Ray head's
+apart) and CPU, and the load average before and after.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
 import re
 import statistics
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +47,9 @@ PREDICTION = r"^## Prediction: \d"
 STARTED = r"· (training|waiting in the queue)$"
 OUTCOME = r"· (finished|stopped|failed)$"
 SIDEBAR_TRAINING = r": epoch \d+/\d+$"
+SIDEBAR_BUSY = r": (epoch \d+/\d+|testing on the test set)$"
+QUEUED = r"waiting for a free slot, place (\d+) \(about (\d+) (s|min)\)$"
+TRACEBACK = "Traceback (most recent call last)"
 OTHER_PAGES = ("home", "data", "evaluate")
 
 
@@ -54,6 +62,18 @@ class Student:
     outcome: str | None = None
     step: str = "start"
     training_seen: list[float] = field(default_factory=list)  # times the sidebar said "epoch x/y"
+    pressed: float | None = None  # when Train was pressed
+    busy_until: float | None = None  # the last time the sidebar showed the run training or testing
+    estimate: tuple[float, float] | None = None  # (when, seconds) of the first wait the page promised
+
+
+def promised_wait(texts: list[tuple[float, str]], after: float) -> tuple[float, float] | None:
+    """The first "waiting for a free slot ... (about N s/min)" shown after `after`: (when, seconds)."""
+    for at, text in texts:
+        found = re.search(QUEUED, text)
+        if at >= after and found:
+            return at, int(found.group(2)) * (60 if found.group(3) == "min" else 1)
+    return None
 
 
 async def ws_student(url: str, student: Student, deadline: float, think: float) -> None:
@@ -65,6 +85,7 @@ async def ws_student(url: str, student: Student, deadline: float, think: float) 
         await session.wait_for_widget("train_start")
         student.step = "start a training"
         sent = await session.rerun(set_values={"epochs": slider_value(1)}, triggers=("train_start",))
+        student.pressed = sent
         await session.wait_for(STARTED, after=sent, timeout=120)
         round_ = 0
         while time.monotonic() < deadline:
@@ -95,6 +116,10 @@ async def ws_student(url: str, student: Student, deadline: float, think: float) 
         if session.closed_by_server and not student.crashes:
             student.crashes.append("the server closed the session")
         student.training_seen = [at for at, text in session.seen.texts if re.search(SIDEBAR_TRAINING, text)]
+        busy = [at for at, text in session.seen.texts if re.search(SIDEBAR_BUSY, text)]
+        student.busy_until = busy[-1] if busy else None
+        if student.pressed is not None:
+            student.estimate = promised_wait(session.seen.texts, student.pressed)
         await session.close()
 
 
@@ -109,7 +134,7 @@ async def browser_draw(page, strokes, dx: int, dy: int) -> float:
 async def navigate(page, path: str) -> None:
     """Follow the sidebar link, as a student does: a new page load would be a new session."""
     await page.locator(SIDEBAR_NAV).get_by_role("link", name=path.capitalize(), exact=True).click()
-    await page.wait_for_url(re.compile(r"/(home)?$" if path == "home" else f"/{path}$"))
+    await page.wait_for_url(re.compile((r"/(home)?" if path == "home" else f"/{path}") + r"(\?.*)?$"))
     await page.wait_for_selector(IDLE)
 
 
@@ -164,31 +189,37 @@ async def browser_student(browser, url: str, student: Student, deadline: float, 
         await context.close()
 
 
-async def classroom(url: str, pid: int, students: int, browsers: int, minutes: float, think: float) -> dict:
+async def classroom(servers: list, students: int, browsers: int, minutes: float, think: float,
+                    extra_rss=None) -> dict:
+    """Students spread over `servers` in turn (student i on server i mod N), as a sticky proxy would."""
     from playwright.async_api import async_playwright
 
     deadline = time.monotonic() + minutes * 60
     people = [Student(i, "browser" if i < browsers else "websocket") for i in range(students)]
-    rss, started, cpu0 = [], time.monotonic(), cpu_seconds(pid)
+    pids = [server.pid for server in servers]
+    rss, extra, started, cpu0 = [], [], time.monotonic(), sum(cpu_seconds(pid) for pid in pids)
 
     async def sample_memory():
         while True:
-            rss.append(rss_bytes(pid) / 2**20)
+            rss.append(sum(rss_bytes(pid) for pid in pids) / 2**20)
+            if extra_rss is not None:
+                extra.append(extra_rss() / 2**20)
             await asyncio.sleep(2)
 
     sampler = asyncio.create_task(sample_memory())
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS) if browsers else None
         await asyncio.gather(*(
-            browser_student(browser, url, s, deadline, think) if s.kind == "browser"
-            else ws_student(url, s, deadline, think)
+            browser_student(browser, servers[s.number % len(servers)].url, s, deadline, think)
+            if s.kind == "browser" else ws_student(servers[s.number % len(servers)].url, s, deadline, think)
             for s in people
         ))
         if browser is not None:
             await browser.close()
     sampler.cancel()
     elapsed = time.monotonic() - started
-    return {"people": people, "rss_mb": rss, "cpu_percent": 100 * (cpu_seconds(pid) - cpu0) / elapsed,
+    cpu = sum(cpu_seconds(pid) for pid in pids) - cpu0
+    return {"people": people, "rss_mb": rss, "extra_rss_mb": extra, "cpu_percent": 100 * cpu / elapsed,
             "elapsed_s": elapsed}
 
 
@@ -211,6 +242,39 @@ def latency_summary(samples: list[float]) -> dict:
             "p95_s": round(percentile(samples, 95), 3), "max_s": round(max(samples), 3)}
 
 
+def queue_summary(people: list[Student]) -> dict:
+    """How long runs waited for a slot, how far the promised wait was from it, when the last one ended."""
+    waits, errors = [], []
+    for p in people:
+        if p.pressed is None or not p.training_seen:
+            continue
+        began = p.training_seen[0]
+        waits.append(began - p.pressed)
+        if p.estimate is not None and began - p.estimate[0] >= 10:
+            errors.append(p.estimate[1] / (began - p.estimate[0]) - 1)
+    pressed = [p.pressed for p in people if p.pressed is not None]
+    ended = [p.busy_until for p in people if p.busy_until is not None]
+    return {
+        "runs_seen_starting": len(waits),
+        "wait_p50_s": round(statistics.median(waits), 1) if waits else None,
+        "wait_max_s": round(max(waits), 1) if waits else None,
+        "estimates_checked": len(errors),
+        "estimate_error_p50": round(statistics.median(errors), 2) if errors else None,
+        "estimates_within_30_percent": sum(abs(e) <= 0.3 for e in errors),
+        "last_run_done_after_s": round(max(ended) - min(pressed), 1) if ended and pressed else None,
+    }
+
+
+def tracebacks(log: str) -> list[str]:
+    """Each traceback in a server log, as its last line (the exception), which names the bug."""
+    found = []
+    for chunk in log.split(TRACEBACK)[1:]:
+        lines = [line for line in chunk.splitlines()[1:] if line.strip()]
+        last = next((line for line in lines if not line.startswith((" ", "\t"))), lines[-1] if lines else "")
+        found.append(last[:200])
+    return found
+
+
 def summary(run: dict, args) -> dict:
     people, windows = run["people"], training_windows(run["people"])
 
@@ -225,16 +289,41 @@ def summary(run: dict, args) -> dict:
     outcomes = [p.outcome or "unknown" for p in people]
     return {
         "date": time.strftime("%Y-%m-%d %H:%M %Z"), "cpus": os.cpu_count(),
+        "load_average_before": run.get("load_before"), "load_average_after": list(os.getloadavg()),
         "students": args.students, "browsers": args.browsers, "minutes": args.minutes, "think_s": args.think,
+        "replicas": args.replicas, "trainings_on": "ray" if args.ray else "threads",
+        "database": "postgresql" if args.replicas > 1 else "sqlite",
         "crashes": sum(len(p.crashes) for p in people),
         "crash_details": [f"student {p.number} ({p.kind}): {c}" for p in people for c in p.crashes],
+        "server_tracebacks": len(run["tracebacks"]), "traceback_details": run["tracebacks"][:20],
         "predictions": latencies,
         "trainings": {k: outcomes.count(k) for k in sorted(set(outcomes))},
         "training_seconds_observed": round(sum(b - a for a, b in windows), 1),
+        "queue": queue_summary(people),
         "server_rss_mb_max": round(max(run["rss_mb"]), 1) if run["rss_mb"] else None,
+        "ray_rss_mb_max": round(max(run["extra_rss_mb"]), 1) if run["extra_rss_mb"] else None,
         "server_cpu_percent": round(run["cpu_percent"], 1),
         "wall_seconds": round(run["elapsed_s"], 1),
     }
+
+
+@contextlib.contextmanager
+def class_servers(replicas: int, ray: bool):
+    """`replicas` app servers sharing one state folder, and (for more than one) one PostgreSQL;
+    with `ray`, trainings go to a local Ray head of the machine's cores. Yields (servers, ray head)."""
+    with contextlib.ExitStack() as stack:
+        env = {"MNIST_DEMO_STATE_DIR": stack.enter_context(tempfile.TemporaryDirectory(prefix="mnist-demo-load-"))}
+        if replicas > 1:
+            from harness.postgres import running_postgres
+
+            env["MNIST_DEMO_DATABASE_URL"] = stack.enter_context(running_postgres()).new_database()
+        head = None
+        if ray:
+            from harness.ray_head import ray_head
+
+            head = stack.enter_context(ray_head(num_cpus=os.cpu_count() or 2))
+            env["RAY_ADDRESS"] = head.address
+        yield [stack.enter_context(running_app(env=env)) for _ in range(replicas)], head
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -243,10 +332,16 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--browsers", type=int, default=2, help="how many of the students are real Chromium tabs")
     parser.add_argument("--minutes", type=float, default=4.0)
     parser.add_argument("--think", type=float, default=2.0, help="seconds a student pauses between actions")
+    parser.add_argument("--replicas", type=int, default=1, help="app servers sharing one PostgreSQL (more than 1)")
+    parser.add_argument("--ray", action="store_true", help="train on a local Ray head instead of in threads")
     parser.add_argument("--json")
     args = parser.parse_args(argv)
-    with running_app() as server:
-        run = asyncio.run(classroom(server.url, server.pid, args.students, args.browsers, args.minutes, args.think))
+    with class_servers(args.replicas, args.ray) as (servers, head):
+        load_before = list(os.getloadavg())
+        run = asyncio.run(classroom(servers, args.students, args.browsers, args.minutes, args.think,
+                                    extra_rss=head.rss_bytes if head else None))
+        run["load_before"] = load_before
+        run["tracebacks"] = [tb for server in servers for tb in tracebacks(server.log_text())]
     result = summary(run, args)
     print(json.dumps(result, indent=2))
     if args.json:

@@ -1,8 +1,14 @@
 """The one place that talks to a database driver: SQLite by default, PostgreSQL for a URL.
 
 The store writes portable SQL with `?` placeholders (see `store.py`); a `Database` runs it in
-short transactions and returns rows as dicts. SQLite connections are one per thread (sqlite3
-objects must stay in the thread that made them), in WAL mode so that readers never wait.
+short transactions and returns rows as dicts. SQLite connections are in WAL mode, so that
+readers never wait.
+
+SQLite connections are pooled, not kept per thread: Streamlit runs every page run in a new
+thread, so a connection per thread grows with the number of reruns a class has made (three
+file descriptors and a page cache each, until the server runs out of file descriptors). A
+transaction takes an idle connection, or opens one, and gives it back; only one thread uses a
+connection at a time.
 """
 
 from __future__ import annotations
@@ -46,63 +52,80 @@ class Database:
 
 
 class SQLite(Database):
+    IDLE_KEPT = 8  # idle connections kept open for the next transactions; more are closed
+
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
+        self._idle: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        self._connection()
+        self._give_back(self._open())
 
-    def _connection(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None,
-                                   check_same_thread=False)
-            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
-            conn.execute("PRAGMA journal_mode=WAL")  # a property of the file; cheap to state again
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            self._local.conn = conn
-            with self._lock:
-                self._all.append(conn)
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None,
+                               check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
+        conn.execute("PRAGMA journal_mode=WAL")  # a property of the file; cheap to state again
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA synchronous=NORMAL")
         return conn
+
+    def _take(self) -> sqlite3.Connection:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        return self._open()
+
+    def _give_back(self, conn: sqlite3.Connection) -> None:
+        with self._lock:
+            if len(self._idle) < self.IDLE_KEPT:
+                self._idle.append(conn)
+                return
+        conn.close()
+
+    @contextlib.contextmanager
+    def connection(self):
+        """A connection for this thread alone until the block ends."""
+        conn = self._take()
+        try:
+            yield conn
+        finally:
+            self._give_back(conn)
 
     @contextlib.contextmanager
     def transaction(self):
         """A cursor inside BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error): writers queue up at the
         start instead of failing half-way when another writer holds the lock."""
-        conn = self._connection()
-        cur = conn.cursor()
-        cur.execute("BEGIN IMMEDIATE")
-        try:
-            yield cur
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
-        else:
-            cur.execute("COMMIT")
-        finally:
-            cur.close()
+        with self.connection() as conn:
+            cur = conn.cursor()
+            cur.execute("BEGIN IMMEDIATE")
+            try:
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            else:
+                cur.execute("COMMIT")
+            finally:
+                cur.close()
 
     def backup(self, target: str | Path) -> None:
         """A consistent copy of the database at `target`, taken while others keep writing
         (SQLite's online backup: readers and writers are not stopped)."""
         destination = sqlite3.connect(target)
         try:
-            self._connection().backup(destination)
+            with self.connection() as conn:
+                conn.backup(destination)
         finally:
             destination.close()
 
     def close(self) -> None:
-        """Close every thread's connection. The caller makes sure no other thread is inside a
-        transaction: closing a connection another thread is using crashes the interpreter."""
+        """Close every connection. The caller makes sure no transaction is under way."""
         with self._lock:
-            for conn in self._all:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.close()
-            self._all.clear()
-        self._local = threading.local()
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
 
 
 def connect(location: str | Path) -> Database:

@@ -60,14 +60,50 @@ def test_load_summary_counts_latencies_while_training_and_outcomes():
     a.outcome, b.outcome = "finished", "stopped"
     b.crashes = ["predict: TimeoutError"]
     assert training_windows([a, b]) == [(10.0, 12.0), (30.0, 31.0)]
-    args = argparse.Namespace(students=2, browsers=1, minutes=1.0, think=2.0)
-    out = summary({"people": [a, b], "rss_mb": [100.0, 250.0], "cpu_percent": 50.0, "elapsed_s": 60.0}, args)
+    args = argparse.Namespace(students=2, browsers=1, minutes=1.0, think=2.0, replicas=1, ray=False)
+    out = summary({"people": [a, b], "rss_mb": [100.0, 250.0], "extra_rss_mb": [], "cpu_percent": 50.0,
+                   "elapsed_s": 60.0, "tracebacks": ["TypeError: unsupported format string"]}, args)
     assert out["predictions"]["browser, while training"] == {"count": 1, "p50_s": 0.8, "p95_s": 0.8, "max_s": 0.8}
     assert out["predictions"]["websocket, while training"]["count"] == 1
     assert out["predictions"]["websocket"]["count"] == 3
     assert out["trainings"] == {"finished": 1, "stopped": 1}
     assert out["crashes"] == 1 and "student 1 (websocket)" in out["crash_details"][0]
     assert out["server_rss_mb_max"] == 250.0 and out["training_seconds_observed"] == 3.0
+    assert out["server_tracebacks"] == 1 and out["database"] == "sqlite"
+
+
+def test_load_queue_summary_compares_the_promised_wait_with_the_wait_measured():
+    from bench.load import Student, promised_wait, queue_summary
+
+    early, late = Student(0, "websocket"), Student(1, "websocket")
+    early.pressed, early.training_seen, early.busy_until = 0.0, [2.0, 3.0], 20.0
+    late.pressed, late.training_seen, late.busy_until = 1.0, [101.0], 130.0
+    texts = [(0.5, "MLP 512x2: waiting for a free slot, place 1 (about 40 s)"),
+             (1.5, "MLP 512x2: waiting for a free slot, place 2 (about 2 min)"),
+             (2.0, "MLP 512x2: waiting for a free slot, place 1 (about 5 s)")]
+    assert promised_wait(texts, after=1.0) == (1.5, 120)
+    late.estimate = promised_wait(texts, after=1.0)
+    out = queue_summary([early, late])
+    assert out["runs_seen_starting"] == 2 and out["wait_max_s"] == 100.0
+    assert out["estimates_checked"] == 1 and out["estimate_error_p50"] == round(120 / 99.5 - 1, 2)
+    assert out["estimates_within_30_percent"] == 1 and out["last_run_done_after_s"] == 130.0
+
+
+def test_load_finds_every_traceback_in_a_server_log_by_its_exception():
+    from bench.load import tracebacks
+
+    log = """  You can now view your Streamlit app
+Traceback (most recent call last):
+  File "app.py", line 82, in training_status
+    st.caption(t("frame.training", epoch=snap.epochs_done + 1))
+TypeError: unsupported operand type(s) for +: 'NoneType' and 'int'
+2026-12-01 ok
+Traceback (most recent call last):
+  File "x.py", line 1, in <module>
+KeyError: 'w'
+"""
+    assert tracebacks(log) == ["TypeError: unsupported operand type(s) for +: 'NoneType' and 'int'", "KeyError: 'w'"]
+    assert tracebacks("  You can now view your Streamlit app\n") == []
 
 
 def test_drawn_digits_reports_every_width_flags_folds_and_tables(tmp_path):

@@ -133,3 +133,26 @@ def test_the_cli_lists_a_learner_s_runs_and_exports_one(state, mnist, tmp_path):
     env["MNIST_DEMO_STATE_DIR"] = str(tmp_path / "copy")  # the copy is a state folder the app can use
     cli("export", "--learner", token, "--run", "1", "--out", str(tmp_path / "from-copy.keras"))
     assert (tmp_path / "from-copy.keras").read_bytes() == out.read_bytes()
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_the_sidebar_status_has_words_for_every_state_even_before_anything_is_measured(lang, monkeypatch):
+    """A run read from the store on another replica, or just queued, lacks its place, its wait and
+    its epochs: the sidebar once formatted such a None into a traceback shown to nine students."""
+    import streamlit as st
+
+    from mnist_demo.training import Snapshot
+    from mnist_demo.ui.runs import status_line
+
+    monkeypatch.setattr(st, "session_state", {"lang": lang})
+    bare = [Snapshot.from_dict({}, state=state) for state in ("queued", "running", "stopping", "finished")]
+    nones = [Snapshot.from_dict({"queue_position": None, "eta": None, "test_accuracy": None}, state=state,
+                                evaluating=evaluating)
+             for state in ("queued", "running", "stopping") for evaluating in (False, True)]
+    for snap in bare + nones:
+        text, fill = status_line("MLP 512x2", snap, None)
+        assert "None" not in text and text.startswith("MLP 512x2")
+        assert fill is None if snap.state == "queued" else 0.0 <= fill <= 1.0
+    text, _ = status_line("MLP", Snapshot(state="queued", queue_position=3), 180.0)
+    assert "3" in text and ("3 min" in text or "3 分" in text)
+    assert status_line("MLP", Snapshot(state="running", epochs_total=3, epochs_done=1), None)[0].endswith("2/3")

@@ -1,8 +1,11 @@
 """The class's store and a learner's workspace: nothing lost, nothing shared, bounded, safe under load."""
 
+import os
+
 import pytest
 
 from harness.store_hammer import hammer_class, run_record
+from mnist_demo.database import SQLite
 from mnist_demo.store import Store, token_hash
 from mnist_demo.workspace import MAX_SAVED_MODELS, Workspace, WorkspaceError
 
@@ -189,3 +192,29 @@ def test_a_backup_taken_while_learners_write_opens_and_names_only_files_it_holds
     store.close()
     with pytest.raises(FileExistsError):
         back_up_state(open_store(root), root, tmp_path / "copy")
+
+
+def test_a_class_of_short_lived_threads_leaves_no_database_connections_open(tmp_path):
+    """Streamlit runs each page run in a new thread: a connection per thread, kept, ran a loaded
+    server out of file descriptors ("unable to open database file", "Too many open files")."""
+    import threading
+
+    store = Store.open(tmp_path / "class.db")
+
+    def open_fds() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    before = open_fds()
+    for _ in range(100):
+        page_run = threading.Thread(target=store.learners)
+        page_run.start()
+        page_run.join()
+    assert open_fds() - before <= 3 * SQLite.IDLE_KEPT
+    at_once = [threading.Thread(target=store.learners) for _ in range(20)]
+    for thread in at_once:
+        thread.start()
+    for thread in at_once:
+        thread.join()
+    assert open_fds() - before <= 3 * SQLite.IDLE_KEPT
+    store.close()
+    assert open_fds() <= before

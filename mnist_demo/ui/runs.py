@@ -15,7 +15,7 @@ import streamlit as st
 
 from ..store import RunRecord
 from ..workspace import Workspace, WorkspaceError
-from .text import explain, t
+from .text import duration, explain, t
 from .workspace import current, runs
 
 
@@ -165,6 +165,18 @@ def stop_run(entry: RunView, reason: str, wait: float = 0.9) -> None:
         deadline = time.monotonic() + wait
         while not live.snapshot().done and time.monotonic() < deadline:
             time.sleep(0.02)
+
+
+def status_line(label: str, snap, wait_seconds: float | None) -> tuple[str, float | None]:
+    """The sidebar's words for a run in progress, and its progress bar's fill (None: no bar).
+    What a run has not measured yet (its place and wait in the queue, its epochs before its
+    thread has set them) reads as words, never as "None" or a format error."""
+    if snap.state == "queued":
+        return t("frame.queued", label=label, place=snap.queue_position or 1, wait=duration(wait_seconds)), None
+    if snap.evaluating:
+        return t("frame.testing", label=label), snap.evaluated
+    epoch = min(snap.epochs_done + 1, snap.epochs_total) if snap.epochs_total else "…"
+    return t("frame.training", label=label, epoch=epoch, epochs=snap.epochs_total or "…"), snap.fraction
 
 
 def run_error(snap) -> str | None:
