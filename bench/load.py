@@ -64,16 +64,18 @@ class Student:
     training_seen: list[float] = field(default_factory=list)  # times the sidebar said "epoch x/y"
     pressed: float | None = None  # when Train was pressed
     busy_until: float | None = None  # the last time the sidebar showed the run training or testing
-    estimate: tuple[float, float] | None = None  # (when, seconds) of the first wait the page promised
+    estimates: list[tuple[float, float]] = field(default_factory=list)  # (when, seconds) the page promised
 
 
-def promised_wait(texts: list[tuple[float, str]], after: float) -> tuple[float, float] | None:
-    """The first "waiting for a free slot ... (about N s/min)" shown after `after`: (when, seconds)."""
+def promised_waits(texts: list[tuple[float, str]], after: float, every: float = 30.0) -> list[tuple[float, float]]:
+    """The waits the page promised after `after` ("waiting for a free slot ... (about N s/min)"), as
+    (when, seconds), one per `every` seconds: the sidebar says it again each second."""
+    promises = []
     for at, text in texts:
         found = re.search(QUEUED, text)
-        if at >= after and found:
-            return at, int(found.group(2)) * (60 if found.group(3) == "min" else 1)
-    return None
+        if at >= after and found and (not promises or at - promises[-1][0] >= every):
+            promises.append((at, int(found.group(2)) * (60 if found.group(3) == "min" else 1)))
+    return promises
 
 
 async def ws_student(url: str, student: Student, deadline: float, think: float) -> None:
@@ -119,7 +121,7 @@ async def ws_student(url: str, student: Student, deadline: float, think: float) 
         busy = [at for at, text in session.seen.texts if re.search(SIDEBAR_BUSY, text)]
         student.busy_until = busy[-1] if busy else None
         if student.pressed is not None:
-            student.estimate = promised_wait(session.seen.texts, student.pressed)
+            student.estimates = promised_waits(session.seen.texts, student.pressed)
         await session.close()
 
 
@@ -243,15 +245,15 @@ def latency_summary(samples: list[float]) -> dict:
 
 
 def queue_summary(people: list[Student]) -> dict:
-    """How long runs waited for a slot, how far the promised wait was from it, when the last one ended."""
+    """How long runs waited for a slot, how far each promised wait (one per 30 s and student, made
+    at least 10 s before the start) was from the wait that followed, when the last run ended."""
     waits, errors = [], []
     for p in people:
         if p.pressed is None or not p.training_seen:
             continue
         began = p.training_seen[0]
         waits.append(began - p.pressed)
-        if p.estimate is not None and began - p.estimate[0] >= 10:
-            errors.append(p.estimate[1] / (began - p.estimate[0]) - 1)
+        errors += [promise / (began - when) - 1 for when, promise in p.estimates if began - when >= 10]
     pressed = [p.pressed for p in people if p.pressed is not None]
     ended = [p.busy_until for p in people if p.busy_until is not None]
     return {
@@ -260,6 +262,7 @@ def queue_summary(people: list[Student]) -> dict:
         "wait_max_s": round(max(waits), 1) if waits else None,
         "estimates_checked": len(errors),
         "estimate_error_p50": round(statistics.median(errors), 2) if errors else None,
+        "estimate_abs_error_p50": round(statistics.median(abs(e) for e in errors), 2) if errors else None,
         "estimates_within_30_percent": sum(abs(e) <= 0.3 for e in errors),
         "last_run_done_after_s": round(max(ended) - min(pressed), 1) if ended and pressed else None,
     }

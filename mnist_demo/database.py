@@ -1,8 +1,13 @@
 """The one place that talks to a database driver: SQLite by default, PostgreSQL for a URL.
 
 The store writes portable SQL with `?` placeholders (see `store.py`); a `Database` runs it in
-short transactions and returns rows as dicts. SQLite connections are in WAL mode, so that
-readers never wait.
+short transactions and returns rows as dicts.
+
+On SQLite, a query is a plain read and never waits: in WAL mode readers see the last commit
+while a writer writes. Writers of this process queue on a lock before they ask SQLite for its
+write lock. SQLite's own wait for a busy lock sleeps and retries, and it is not first come,
+first served: with a class's page runs all asking at once, an unlucky page waited on every
+one of its queries, long enough to look frozen.
 
 SQLite connections are pooled, not kept per thread: Streamlit runs every page run in a new
 thread, so a connection per thread grows with the number of reruns a class has made (three
@@ -59,6 +64,7 @@ class SQLite(Database):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._idle: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._writing = threading.Lock()
         self._give_back(self._open())
 
     def _open(self) -> sqlite3.Connection:
@@ -92,11 +98,21 @@ class SQLite(Database):
         finally:
             self._give_back(conn)
 
+    def query(self, sql: str, params: tuple = ()) -> list[dict]:
+        """Rows of one read, as dicts, from the last commit: it does not wait for writers."""
+        with self.connection() as conn:
+            cur = conn.execute(sql, params)
+            try:
+                names = [d[0] for d in cur.description]
+                return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+            finally:
+                cur.close()
+
     @contextlib.contextmanager
     def transaction(self):
         """A cursor inside BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error): writers queue up at the
         start instead of failing half-way when another writer holds the lock."""
-        with self.connection() as conn:
+        with self._writing, self.connection() as conn:
             cur = conn.cursor()
             cur.execute("BEGIN IMMEDIATE")
             try:

@@ -37,7 +37,7 @@ STORED_CURVE_POINTS = 2000  # batch curves in the store are thinned to this many
 RECENT_MODELS = 16  # ended runs whose Keras model stays in memory, for "train N more epochs"
 QUEUED_UNSEEN_SECONDS = 600  # a queued run nobody has looked at for this long gives up its place
 START_RATES = {"mlp": 5e9, "cnn": 25e9}  # training FLOP/s a 2-core server reaches, until it has measured its own
-RUN_OVERHEAD_SECONDS = 3.0  # building and compiling a model, keeping it, testing it
+RUN_OVERHEAD_SECONDS = 3.0  # building and compiling a model, testing it: until this server has measured it
 RAY_START_SECONDS = 15.0  # a Ray worker's start (TensorFlow, the data), until this server has measured its own
 
 
@@ -78,6 +78,8 @@ class Runs:
         self._closed = threading.Event()
         self._rates = dict(START_RATES)
         self._start_seconds = RAY_START_SECONDS if self.on_ray else 0.0
+        self._overhead_seconds = RUN_OVERHEAD_SECONDS
+        self._measured: set[str] = set()  # what this server has timed: model kinds, "overhead"
         self.store.beat(self.server_id)
         self.store.interrupt_orphans(ORPHAN_AFTER_SECONDS)
         self._persister = threading.Thread(target=self._persist_loop, args=(persist_every,),
@@ -195,7 +197,7 @@ class Runs:
         """How long `run` will take from its start, by what this server measured of earlier runs."""
         snap = run.snapshot()
         images = snap.batches_per_epoch * run.spec.batch_size * run.epochs_to_train
-        overhead = RUN_OVERHEAD_SECONDS + self._start_seconds
+        overhead = self._overhead_seconds + self._start_seconds
         return overhead + images * training_flops(run.spec) / self._rates[run.spec.kind]
 
     def remaining_seconds(self, run: TrainingRun) -> float:
@@ -203,7 +205,7 @@ class Runs:
         if snap.state == "queued":
             return self.expected_seconds(run)
         if snap.eta is not None:
-            return snap.eta + RUN_OVERHEAD_SECONDS / 2
+            return snap.eta + self._overhead_seconds / 2
         return self.expected_seconds(run)
 
     def wait_seconds(self, run_id: str) -> float | None:
@@ -223,11 +225,21 @@ class Runs:
         return training_slots() if self.on_ray else self.queue.max_running
 
     def _learn_rate(self, run: TrainingRun) -> None:
+        """Learn from a finished run how fast this server trains and what a run costs around its
+        fit (build, test): the first measurement replaces the starting guess, later ones average in."""
         snap = run.snapshot()
         trained = len(snap.batch_loss) * run.spec.batch_size
         if snap.state == "finished" and snap.elapsed > 1 and trained and run.initial_epoch == 0:
+            first = run.spec.kind not in self._measured
+            self._measured.add(run.spec.kind)
             measured = trained * training_flops(run.spec) / snap.elapsed
-            self._rates[run.spec.kind] = 0.5 * self._rates[run.spec.kind] + 0.5 * measured
+            self._rates[run.spec.kind] = measured if first else 0.5 * self._rates[run.spec.kind] + 0.5 * measured
+            slot = getattr(run, "slot_seconds", None)  # the queue's view: all but the fit is overhead
+            if slot is not None and slot > snap.elapsed:
+                around = slot - snap.elapsed
+                self._overhead_seconds = around if "overhead" not in self._measured else (
+                    0.5 * self._overhead_seconds + 0.5 * around)
+                self._measured.add("overhead")
         started = getattr(run, "start_seconds", None)
         if started is not None:
             self._start_seconds = 0.5 * self._start_seconds + 0.5 * started

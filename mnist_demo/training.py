@@ -387,6 +387,7 @@ class TrainingRun:
         self.abandon_after = abandon_after
         self.on_done = on_done
         self.ticket = next(_tickets)
+        self.slot_seconds: float | None = None  # how long it held its training slot, once done
         self._stop = threading.Event()
         self._last_seen = time.monotonic()
         self._thread: threading.Thread | None = None
@@ -474,12 +475,14 @@ class TrainingRun:
         if not self.queue.acquire(self.ticket, self._should_stop, lambda pos: self.record.update(queue_position=pos)):
             self.record.update(state=STOPPED, queue_position=None)
             return
+        placed = time.monotonic()
         try:
             self.record.update(state=RUNNING if not self._stop.is_set() else STOPPING, queue_position=None)
             self._train()
         except Exception as e:  # reported through the record: the reader shows it
             self.record.update(state=FAILED, error=f"{type(e).__name__}: {e}", evaluating=False)
         finally:
+            self.slot_seconds = time.monotonic() - placed  # what the queue waited for: build, fit, test
             self.queue.release(self.ticket)
 
     def prepared_data(self):

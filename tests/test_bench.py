@@ -73,20 +73,23 @@ def test_load_summary_counts_latencies_while_training_and_outcomes():
 
 
 def test_load_queue_summary_compares_the_promised_wait_with_the_wait_measured():
-    from bench.load import Student, promised_wait, queue_summary
+    from bench.load import Student, promised_waits, queue_summary
 
     early, late = Student(0, "websocket"), Student(1, "websocket")
     early.pressed, early.training_seen, early.busy_until = 0.0, [2.0, 3.0], 20.0
     late.pressed, late.training_seen, late.busy_until = 1.0, [101.0], 130.0
     texts = [(0.5, "MLP 512x2: waiting for a free slot, place 1 (about 40 s)"),
              (1.5, "MLP 512x2: waiting for a free slot, place 2 (about 2 min)"),
-             (2.0, "MLP 512x2: waiting for a free slot, place 1 (about 5 s)")]
-    assert promised_wait(texts, after=1.0) == (1.5, 120)
-    late.estimate = promised_wait(texts, after=1.0)
+             (2.0, "MLP 512x2: waiting for a free slot, place 2 (about 2 min)"),  # said again a second later
+             (41.0, "MLP 512x2: waiting for a free slot, place 1 (about 30 s)"),
+             (95.0, "MLP 512x2: waiting for a free slot, place 1 (about 5 s)")]  # too close to the start to judge
+    late.estimates = promised_waits(texts, after=1.0)
+    assert late.estimates == [(1.5, 120), (41.0, 30), (95.0, 5)]
     out = queue_summary([early, late])
     assert out["runs_seen_starting"] == 2 and out["wait_max_s"] == 100.0
-    assert out["estimates_checked"] == 1 and out["estimate_error_p50"] == round(120 / 99.5 - 1, 2)
-    assert out["estimates_within_30_percent"] == 1 and out["last_run_done_after_s"] == 130.0
+    assert out["estimates_checked"] == 2 and out["estimates_within_30_percent"] == 1  # 120 for 99.5 s; 30 for 60
+    assert out["estimate_abs_error_p50"] == round((abs(120 / 99.5 - 1) + 0.5) / 2, 2)
+    assert out["last_run_done_after_s"] == 130.0
 
 
 def test_load_finds_every_traceback_in_a_server_log_by_its_exception():

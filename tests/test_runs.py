@@ -156,3 +156,23 @@ def test_the_sidebar_status_has_words_for_every_state_even_before_anything_is_me
     text, _ = status_line("MLP", Snapshot(state="queued", queue_position=3), 180.0)
     assert "3" in text and ("3 min" in text or "3 分" in text)
     assert status_line("MLP", Snapshot(state="running", epochs_total=3, epochs_done=1), None)[0].endswith("2/3")
+
+
+@requires_mnist
+def test_a_queued_run_like_the_last_one_is_expected_to_hold_the_slot_as_long_as_that_one_did(state, mnist, tmp_path):
+    """The wait a queued learner is promised comes from what this server measured: a loaded
+    server builds, trains and tests slower than the starting guess, and said 33 % too little."""
+    store, workspace, _ = state
+    runs = Runs(store, tmp_path, TrainingQueue(1))
+    spec = preset("mlp-64").replace(epochs=1)
+    first = runs.start(workspace, spec, mnist, RunConfig(**SMALL), label="first")
+    done = runs.live(first.id)
+    done.join()
+    runs.settled(first)
+    ahead = runs.start(workspace, spec.replace(epochs=30), mnist, RunConfig(**SMALL), label="ahead")
+    queued = runs.start(workspace, spec, mnist, RunConfig(**SMALL), label="queued")
+    assert runs.expected_seconds(runs.live(queued.id)) == pytest.approx(done.slot_seconds, rel=1e-6)
+    assert runs.wait_seconds(queued.id) > done.slot_seconds  # the 30-epoch run ahead takes longer
+    runs.stop(ahead.id, "test")
+    runs.stop(queued.id, "test")
+    runs.close()

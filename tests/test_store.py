@@ -218,3 +218,39 @@ def test_a_class_of_short_lived_threads_leaves_no_database_connections_open(tmp_
     assert open_fds() - before <= 3 * SQLite.IDLE_KEPT
     store.close()
     assert open_fds() <= before
+
+
+def test_a_page_reading_the_store_never_waits_for_a_writer(tmp_path):
+    """Every query once took SQLite's write lock (BEGIN IMMEDIATE), so a class's page runs queued
+    for it, each query again, and SQLite's waiting is sleep-and-retry, not first come first served:
+    under load a page froze. Reads see the last commit and go on while a write is open."""
+    import threading
+
+    store = Store.open(tmp_path / "class.db")
+    learner, _ = store.create_learner("ada")
+    store.set_settings(learner.id, {"epochs": 3})
+    writing, release, read = threading.Event(), threading.Event(), threading.Event()
+    seen = {}
+
+    def writer():
+        with store.db.transaction() as cur:
+            cur.execute("UPDATE settings SET value = '5' WHERE learner_id = ?", (learner.id,))
+            writing.set()
+            release.wait(60)
+
+    def page():
+        seen.update(store.settings(learner.id))
+        read.set()
+
+    write = threading.Thread(target=writer)
+    write.start()
+    assert writing.wait(10)
+    threading.Thread(target=page).start()
+    try:
+        assert read.wait(20), "the read waited for the writer"
+        assert seen == {"epochs": 3}  # the last commit, not the write in progress
+    finally:
+        release.set()
+        write.join()
+    assert store.settings(learner.id) == {"epochs": 5}
+    store.close()
