@@ -55,19 +55,22 @@ with remembered("lang", "dataset", valid={"lang": i18n.LANGUAGE_NAMES, "dataset"
         st.code(link(), language=None, wrap_lines=True)
 
 from mnist_demo.ui.guard import fragment, guarded  # noqa: E402
-from mnist_demo.ui.runs import Poll, active_run, status_line, touch_runs  # noqa: E402
+from mnist_demo.ui.runs import Poll, active_run, learner_runs, status_line, touch_runs  # noqa: E402
 
-status_poll = Poll("status_polling", 1.0)
+status_poll = Poll("status_polling", 1.0, queued_seconds=4.0)
+watched = active_run()
+waiting = watched is not None and watched.snapshot().state == "queued"
 
 
-@fragment(run_every=status_poll.every(active_run() is not None))
+@fragment(run_every=status_poll.every(watched is not None, queued=waiting))
 def training_status():
     """Every page shows the learner's training, and keeps its place in the queue while a tab is open.
 
     It polls only while a training is queued or running (an idle class costs the server
     nothing), and reruns the page once when it ends, so the page can show the result."""
-    touch_runs()
-    entry = active_run()
+    entries = learner_runs()
+    touch_runs(entries)
+    entry = active_run(entries)
     if entry is None:
         status_poll.rerun_page_if(True)
         return
@@ -76,7 +79,7 @@ def training_status():
     st.caption(text)
     if fill is not None:
         st.progress(fill)
-
+    status_poll.rerun_page_if(False, queued=snap.state == "queued")
 
 with st.sidebar:
     training_status()

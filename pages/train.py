@@ -155,10 +155,11 @@ with remembered(*SETTINGS):  # the learner's settings, kept in their workspace
 chart_labels = {k: t(f"common.chart.{k}") for k in ("loss", "accuracy", "epoch", "batch", "train_epoch", "validation")}
 
 
-progress_poll = Poll("polling", 0.5)
+progress_poll = Poll("polling", 0.5, queued_seconds=4.0)
 
 
-@fragment(run_every=progress_poll.every(running is not None))
+@fragment(run_every=progress_poll.every(running is not None,
+                                        queued=running is not None and running.snapshot().state == "queued"))
 def live_progress():
     entry = latest_run()
     if entry is None:
@@ -169,7 +170,7 @@ def live_progress():
     st.markdown(f"**{entry.label}** · {t('common.state.' + snap.state)}")
     if snap.state == "queued":  # no chart yet: it would be empty axes
         st.info(t("common.setting.queued", place=snap.queue_position or 1, wait=duration(entry.wait_seconds())))
-        progress_poll.rerun_page_if(False)
+        progress_poll.rerun_page_if(False, queued=True)
         return
     if snap.state == "running" and not snap.batch_x:  # building the model: the chart would be empty axes
         st.info(t("train.preparing"))

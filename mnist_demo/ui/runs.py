@@ -109,19 +109,29 @@ class Poll:
     """A fragment that polls while something runs, and reruns the whole page once when it ends,
     so that the parts of the page outside the fragment show the result.
 
-    The page decorates the fragment with `run_every=poll.every(running)`; the fragment calls
-    `poll.rerun_page_if(done)` after drawing."""
+    The page decorates the fragment with `run_every=poll.every(running, queued)`; the fragment
+    calls `poll.rerun_page_if(done, queued)` after drawing. A queued run polls at
+    `queued_seconds`: its place and wait change slowly, and a class of 30 queued learners
+    polling every second kept a server's one Python thread busy with nothing else; the page
+    reruns once when the run leaves the queue, to poll at the training pace."""
 
-    def __init__(self, flag: str, seconds: float):
-        self.flag, self.seconds = flag, seconds
+    def __init__(self, flag: str, seconds: float, queued_seconds: float | None = None):
+        self.flag, self.seconds, self.queued_seconds = flag, seconds, queued_seconds or seconds
 
-    def every(self, running: bool) -> float | None:
+    def every(self, running: bool, queued: bool = False) -> float | None:
         st.session_state[self.flag] = running
-        return self.seconds if running else None
+        st.session_state[f"{self.flag}_queued"] = running and queued
+        if not running:
+            return None
+        return self.queued_seconds if queued else self.seconds
 
-    def rerun_page_if(self, done: bool) -> None:
+    def rerun_page_if(self, done: bool, queued: bool = False) -> None:
         if done and st.session_state.pop(self.flag, False):
             st.rerun()
+        was_queued = st.session_state.pop(f"{self.flag}_queued", False)
+        if was_queued and not queued and self.queued_seconds != self.seconds:
+            st.rerun()
+        st.session_state[f"{self.flag}_queued"] = was_queued and queued
 
 
 def learner_runs(workspace: Workspace | None = None) -> list[RunView]:
@@ -133,9 +143,9 @@ def learner_runs(workspace: Workspace | None = None) -> list[RunView]:
     return [RunView(r, workspace, r.id in continued, saved.get(r.id)) for r in records]
 
 
-def active_run() -> RunView | None:
+def active_run(entries: list[RunView] | None = None) -> RunView | None:
     """The learner's run still training or being tested (at most one: Train waits for it)."""
-    for entry in reversed(learner_runs()):
+    for entry in reversed(learner_runs() if entries is None else entries):
         if not entry.snapshot().settled:
             return entry
     return None
@@ -150,9 +160,9 @@ def run_by_id(run_id: str) -> RunView | None:
     return next((e for e in learner_runs() if e.id == run_id), None)
 
 
-def touch_runs() -> None:
+def touch_runs(entries: list[RunView] | None = None) -> None:
     """Heartbeat: the learner still watches their queued runs, which keep their place."""
-    for entry in learner_runs():
+    for entry in learner_runs() if entries is None else entries:
         if not entry.record.done:
             entry.touch()
 
