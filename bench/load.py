@@ -12,7 +12,8 @@ it still runs and waits until the Train page says finished or stopped.
 `--browsers` students are real Chromium tabs drawing with the mouse; the others are
 `harness.ws_session` clients, which speak the browser's websocket protocol without rendering
 anything (10 tabs on 2 cores would measure the tabs, not the server). Reported: crashes
-(exceptions on a page, sessions the server dropped, harness errors), prediction latency
+(exceptions on a page, sessions the server dropped, harness errors; a websocket student's
+crash lists the runs the server started and ended around its last request), prediction latency
 p50/p95 for each kind of student over the whole run and while a training was running
 (browser: mouse-up to the prediction shown; websocket: canvas value sent to the prediction
 received), each training's outcome, queue waits against the wait the page promised, every
@@ -81,6 +82,7 @@ def promised_waits(texts: list[tuple[float, str]], after: float, every: float = 
 async def ws_student(url: str, student: Student, deadline: float, think: float) -> None:
     rng = np.random.default_rng(student.number)
     session = StreamlitSession(url)
+    sent_at = 0.0  # when the last drawing was sent
     try:
         student.step = "open Train"
         await session.open("train")
@@ -98,7 +100,7 @@ async def ws_student(url: str, student: Student, deadline: float, think: float) 
             await asyncio.sleep(think)
             student.step = "predict"
             drawing = canvas_json(drawn(SEVEN if round_ % 2 == 0 else ONE, rng))
-            sent = await session.rerun(set_values={"draw_canvas_0": json_value(drawing)})
+            sent = sent_at = await session.rerun(set_values={"draw_canvas_0": json_value(drawing)})
             shown, _ = await session.wait_for(PREDICTION, after=sent, timeout=120)
             student.latencies.append((sent, shown - sent))
             student.step = f"open {OTHER_PAGES[round_ % 3]}"
@@ -112,7 +114,9 @@ async def ws_student(url: str, student: Student, deadline: float, think: float) 
         student.outcome = re.search(OUTCOME, text).group(1)
     except Exception as e:
         last = [text[:50] for _, text in session.seen.texts[-3:]]
-        student.crashes.append(f"{student.step}: {type(e).__name__}: {str(e)[:160]} (last texts: {last})")
+        since = [f"{at - sent_at:+.1f} s {what}" for at, what in session.seen.runs if at >= sent_at - 5][:12]
+        student.crashes.append(f"{student.step}: {type(e).__name__}: {str(e)[:160]} (last texts: {last}; "
+                               f"runs around the last request: {since})")
     finally:
         student.crashes += [f"exception shown: {m[:160]}" for m in session.seen.exceptions]
         if session.closed_by_server and not student.crashes:

@@ -33,6 +33,7 @@ class Seen:
     widgets: dict[str, str] = field(default_factory=dict)
     exceptions: list[str] = field(default_factory=list)
     runs_finished: int = 0
+    runs: list[tuple[float, str]] = field(default_factory=list)  # (time, "start whole"/"start fragment"/"end ...")
 
 
 class StreamlitSession:
@@ -149,7 +150,9 @@ class StreamlitSession:
     def _handle(self, message: ForwardMsg, at: float) -> None:
         kind = message.WhichOneof("type")
         if kind == "new_session":
-            if not message.metadata.run.fragment_ids:  # a whole run: its fragments register anew
+            whole = not message.metadata.run.fragment_ids
+            self.seen.runs.append((at, "start whole" if whole else "start fragment"))
+            if whole:  # a whole run: its fragments register anew
                 self._auto_reruns.clear()
         elif kind == "navigation":
             # Only the first run, asked for by page name, says which page that is; later ones
@@ -166,6 +169,7 @@ class StreamlitSession:
                 self._auto_reruns.pop(fragment_id, None)
         elif kind == "script_finished":
             self.seen.runs_finished += 1
+            self.seen.runs.append((at, f"end {ForwardMsg.ScriptFinishedStatus.Name(message.script_finished)}"))
         elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
             element = message.delta.new_element
             name = element.WhichOneof("type")

@@ -176,3 +176,25 @@ def test_a_queued_run_like_the_last_one_is_expected_to_hold_the_slot_as_long_as_
     runs.stop(ahead.id, "test")
     runs.stop(queued.id, "test")
     runs.close()
+
+
+def test_a_queued_run_polls_slowly_and_its_page_reruns_once_when_it_leaves_the_queue(monkeypatch):
+    import streamlit as st
+
+    from mnist_demo.ui.runs import Poll
+
+    reruns = []
+    monkeypatch.setattr(st, "session_state", {})
+    monkeypatch.setattr(st, "rerun", lambda: reruns.append("page"))
+    poll = Poll("status", 1.0, queued_seconds=4.0)
+    assert poll.every(True, queued=True) == 4.0
+    poll.rerun_page_if(False, queued=True)
+    assert reruns == []  # still waiting: nothing to redraw outside the fragment
+    poll.rerun_page_if(False, queued=False)
+    assert reruns == ["page"]  # it started: the page reruns, and so polls at the training pace
+    poll.rerun_page_if(False, queued=False)
+    assert reruns == ["page"]
+    assert poll.every(True, queued=False) == 1.0
+    poll.rerun_page_if(True)
+    assert reruns == ["page", "page"]  # it ended
+    assert poll.every(False) is None
