@@ -154,6 +154,10 @@ class Runs:
         run = self.live(record.id)
         if run is not None:
             return run.snapshot()
+        with self._lock:
+            ended_here = record.id in self._recent
+        if ended_here and not record.done:  # it ended on this server after `record` was read
+            record = self.store.run(record.id) or record
         key = (record.id, record.updated)
         snap = self._parsed.get(key)
         if snap is None:
