@@ -234,19 +234,20 @@ class Runs:
         snap = run.snapshot()
         trained = len(snap.batch_loss) * run.spec.batch_size
         if snap.state == "finished" and snap.elapsed > 1 and trained and run.initial_epoch == 0:
-            first = run.spec.kind not in self._measured
-            self._measured.add(run.spec.kind)
             measured = trained * training_flops(run.spec) / snap.elapsed
-            self._rates[run.spec.kind] = measured if first else 0.5 * self._rates[run.spec.kind] + 0.5 * measured
+            self._rates[run.spec.kind] = self._blend(run.spec.kind, self._rates[run.spec.kind], measured)
             slot = getattr(run, "slot_seconds", None)  # the queue's view: all but the fit is overhead
             if slot is not None and slot > snap.elapsed:
-                around = slot - snap.elapsed
-                self._overhead_seconds = around if "overhead" not in self._measured else (
-                    0.5 * self._overhead_seconds + 0.5 * around)
-                self._measured.add("overhead")
+                self._overhead_seconds = self._blend("overhead", self._overhead_seconds, slot - snap.elapsed)
         started = getattr(run, "start_seconds", None)
         if started is not None:
             self._start_seconds = 0.5 * self._start_seconds + 0.5 * started
+
+    def _blend(self, name: str, guess: float, measured: float) -> float:
+        """`measured` if it is this server's first measurement of `name`, else its average with `guess`."""
+        first = name not in self._measured
+        self._measured.add(name)
+        return measured if first else 0.5 * guess + 0.5 * measured
 
     # keeping ----------------------------------------------------------------------------------
 

@@ -128,10 +128,10 @@ class Poll:
     def rerun_page_if(self, done: bool, queued: bool = False) -> None:
         if done and st.session_state.pop(self.flag, False):
             st.rerun()
-        was_queued = st.session_state.pop(f"{self.flag}_queued", False)
+        was_queued = st.session_state.get(f"{self.flag}_queued", False)
+        st.session_state[f"{self.flag}_queued"] = was_queued and queued
         if was_queued and not queued and self.queued_seconds != self.seconds:
             st.rerun()
-        st.session_state[f"{self.flag}_queued"] = was_queued and queued
 
 
 def learner_runs(workspace: Workspace | None = None) -> list[RunView]:
