@@ -1,4 +1,4 @@
-"""The two changes the app makes to Streamlit's own behaviour still apply to the installed Streamlit."""
+"""The three changes the app makes to Streamlit's own behaviour still apply to the installed Streamlit."""
 
 import sys
 
@@ -51,3 +51,92 @@ def test_the_server_hides_error_details_and_listens_on_loopback():
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["client"]["showErrorDetails"] == "none"
     assert config["server"]["address"] == "127.0.0.1"
+
+
+WHOLE_RUN_THEN_FRAGMENT = '''
+import streamlit as st
+
+st.markdown("the page")
+
+
+@st.fragment(run_every=60)
+def poll():
+    st.markdown("the fragment")
+
+
+poll()
+st.markdown("the prediction")
+'''
+
+
+def _what_the_browser_gets_when_a_fragment_rerun_follows_an_ended_run(tmp_path, monkeypatch) -> list[str]:
+    """A real AppSession and ScriptRunner: a whole run ends while the server's event loop is busy
+    (here: blocked by this test), and the fragment's auto-rerun is handled before the run's last
+    messages are, the order a loaded server sometimes takes. The messages the browser receives."""
+    import asyncio
+
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from streamlit.runtime import Runtime, RuntimeConfig
+    from streamlit.runtime.app_session import AppSession
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+    from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+    from streamlit.runtime.script_data import ScriptData
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+
+    script = tmp_path / "page.py"
+    script.write_text(WHOLE_RUN_THEN_FRAGMENT)
+    monkeypatch.setattr(Runtime, "_instance", None)
+    uploads = MemoryUploadedFileManager("/upload")
+    Runtime(RuntimeConfig(script_path=str(script), media_file_storage=MemoryMediaFileStorage("/media"),
+                          uploaded_file_manager=uploads))
+
+    def described(message) -> str:
+        kind = message.WhichOneof("type")
+        if kind == "new_session":
+            return "start fragment" if message.metadata.run.fragment_ids else "start whole"
+        if kind == "script_finished":
+            return ForwardMsg.ScriptFinishedStatus.Name(message.script_finished)
+        if kind == "delta" and message.delta.new_element.WhichOneof("type") == "markdown":
+            return message.delta.new_element.markdown.body
+        return ""
+
+    async def scenario():
+        session = AppSession(ScriptData(str(script), False), uploads, ScriptCache(), None, {})
+        session.request_rerun(None)
+        runner = session._scriptrunner
+        runner._script_thread.join(timeout=30)  # the run has ended; its messages wait on this loop
+        [fragment_id] = session._fragment_storage._fragments
+        rerun = BackMsg()
+        rerun.rerun_script.fragment_id = fragment_id
+        rerun.rerun_script.is_auto_rerun = True
+        session.handle_backmsg(rerun)
+        received = []
+        deadline = asyncio.get_running_loop().time() + 30
+        while "FINISHED_FRAGMENT_RUN_SUCCESSFULLY" not in received and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.01)
+            received += [d for d in map(described, session.flush_browser_queue()) if d and d != "the fragment"]
+        session.shutdown()
+        return received
+
+    return asyncio.run(scenario())
+
+
+def test_plain_streamlit_drops_the_end_of_a_run_when_a_fragment_rerun_comes_first(tmp_path, monkeypatch):
+    """The upstream race, reproduced deterministically: if this fails, Streamlit has fixed it and
+    keep_an_ended_runs_last_messages can go."""
+    from streamlit.runtime.app_session import AppSession
+
+    create = AppSession._create_scriptrunner
+    monkeypatch.setattr(AppSession, "_create_scriptrunner", getattr(create, "streamlit_original", create))
+    received = _what_the_browser_gets_when_a_fragment_rerun_follows_an_ended_run(tmp_path, monkeypatch)
+    assert received == ["start fragment", "FINISHED_FRAGMENT_RUN_SUCCESSFULLY"]
+
+
+def test_a_fragment_rerun_right_after_a_run_ends_no_longer_loses_that_runs_end(tmp_path, monkeypatch):
+    """The stall of the load test: the prediction and the "finished" of the run never reached the
+    student. With the fix the whole run arrives, ends, and only then the fragment reruns."""
+    fixes.keep_an_ended_runs_last_messages()
+    received = _what_the_browser_gets_when_a_fragment_rerun_follows_an_ended_run(tmp_path, monkeypatch)
+    assert received == ["start whole", "the page", "the prediction", "FINISHED_SUCCESSFULLY",
+                        "start fragment", "FINISHED_FRAGMENT_RUN_SUCCESSFULLY"]

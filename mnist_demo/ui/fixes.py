@@ -1,6 +1,6 @@
-"""The two places where the app changes Streamlit's own behaviour, and a check that they still can.
+"""The three places where the app changes Streamlit's own behaviour, and a check that they still can.
 
-Both reach into Streamlit internals. A Streamlit upgrade may remove what they patch: then
+All reach into Streamlit internals. A Streamlit upgrade may remove what they patch: then
 `check()` logs, when the server starts, which fix no longer applies, and the tests that prove
 each fix (`tests/test_fixes.py`) fail."""
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import runpy
 import sys
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -29,6 +30,12 @@ def _pages_manager():
     return PagesManager
 
 
+def _app_session():
+    from streamlit.runtime.app_session import AppSession
+
+    return AppSession
+
+
 def problems() -> list[str]:
     """The fixes this Streamlit version no longer lets the app apply."""
     found = []
@@ -36,6 +43,8 @@ def problems() -> list[str]:
         found.append("script_runner._clean_problem_modules is gone: reruns may reset Keras under running trainings")
     if not hasattr(_pages_manager(), "uses_pages_directory"):
         found.append("PagesManager.uses_pages_directory is gone: a cold deep link may render a page without its frame")
+    if not hasattr(_app_session(), "_create_scriptrunner"):
+        found.append("AppSession._create_scriptrunner is gone: a fragment rerun may again swallow the end of a run")
     return found
 
 
@@ -80,3 +89,50 @@ def require_app_frame() -> None:
         manager.uses_pages_directory = False
         runpy.run_path(str(APP_SCRIPT))
         st.stop()
+
+
+ENDED_RUNNER_WAIT = 2.0  # seconds; its shutdown is a few lines of Python away
+
+
+def keep_an_ended_runs_last_messages() -> None:
+    """Deliver every message of a script run that ended just before a fragment's rerun arrived.
+
+    A session's ScriptRunner sends what a run draws, and its "finished" message, as events to the
+    server's event loop, which drops any event from a runner that is no longer the session's
+    current one. When a run has ended (its runner refuses new reruns) but the busy loop has not yet
+    delivered its last events, a fragment's auto-rerun makes Streamlit start a new runner at once:
+    the ended run's tail is dropped. The browser then never learns that the run finished; the
+    prediction it was drawing never arrives, and the page looks stuck until a later whole run
+    (docs/upstream/fragment-rerun-drops-a-finished-run.md). Here the new runner is started one
+    turn of the loop later, once the ended runner's queued events have been delivered and it has
+    shut down; a whole run started in between takes the fragment's rerun instead."""
+    session_class = _app_session()
+    create = session_class._create_scriptrunner
+    if getattr(create, "waits_for_the_ended_runner", False):
+        return
+    from streamlit.runtime.app_session import AppSessionState
+
+    def create_once_the_ended_runner_is_gone(session, rerun_data, ended, deadline):
+        if session._state == AppSessionState.SHUTDOWN_REQUESTED:
+            return
+        current = session._scriptrunner
+        if current is ended and time.monotonic() < deadline:
+            session._event_loop.call_later(0.01, create_once_the_ended_runner_is_gone, session, rerun_data, ended,
+                                           deadline)
+        elif current is None or current is ended:
+            create(session, rerun_data)
+        elif not current.request_rerun(rerun_data):
+            create_scriptrunner(session, rerun_data)
+
+    def create_scriptrunner(session, rerun_data) -> None:
+        ended = session._scriptrunner  # set only when it refused this rerun: its run is over
+        if ended is None:
+            create(session, rerun_data)
+            return
+        # call_soon is first in, first out: this comes after the events the ended runner queued.
+        session._event_loop.call_soon_threadsafe(create_once_the_ended_runner_is_gone, session, rerun_data, ended,
+                                                 time.monotonic() + ENDED_RUNNER_WAIT)
+
+    create_scriptrunner.waits_for_the_ended_runner = True
+    create_scriptrunner.streamlit_original = create
+    session_class._create_scriptrunner = create_scriptrunner
