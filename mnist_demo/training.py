@@ -147,27 +147,35 @@ class ProgressRecord:
         self._batch_acc: list[float] = list(earlier.batch_accuracy) if earlier else []
         self._epochs: list[EpochResult] = list(earlier.epochs) if earlier else []
         self._weights: list[dict] = list(earlier.weights) if earlier else []
+        self._taken: Snapshot | None = None  # the last snapshot, until the next write
 
     def snapshot(self) -> Snapshot:
+        """The record as one immutable value. Pages read it far more often than a training
+        writes it (every poll of every learner's page, and the queue's estimates read every
+        queued run), so it is built once per write, not once per read."""
         with self._lock:
-            return replace(
-                self._snap,
-                batch_x=tuple(self._batch_x),
-                batch_loss=tuple(self._batch_loss),
-                batch_accuracy=tuple(self._batch_acc),
-                epochs=tuple(self._epochs),
-                weights=tuple(self._weights),
-            )
+            if self._taken is None:
+                self._taken = replace(
+                    self._snap,
+                    batch_x=tuple(self._batch_x),
+                    batch_loss=tuple(self._batch_loss),
+                    batch_accuracy=tuple(self._batch_acc),
+                    epochs=tuple(self._epochs),
+                    weights=tuple(self._weights),
+                )
+            return self._taken
 
     def add_weights(self, pictures: dict) -> None:
         """One snapshot of the first layer's weights; the first, the latest and evenly spaced
         ones between are kept, at most KEPT_WEIGHT_SNAPSHOTS."""
         with self._lock:
             self._weights = thinned([*self._weights, pictures], KEPT_WEIGHT_SNAPSHOTS)
+            self._taken = None
 
     def update(self, **changes) -> None:
         with self._lock:
             self._snap = replace(self._snap, **changes)
+            self._taken = None
 
     def add_batch(self, x: float, loss: float, accuracy: float, **changes) -> None:
         with self._lock:
@@ -178,11 +186,13 @@ class ProgressRecord:
             self._batch_loss.append(loss)
             self._batch_acc.append(accuracy)
             self._snap = replace(self._snap, **changes)
+            self._taken = None
 
     def add_epoch(self, result: EpochResult, **changes) -> None:
         with self._lock:
             self._epochs.append(result)
             self._snap = replace(self._snap, epochs_done=result.epoch, **changes)
+            self._taken = None
 
     def mirror(self, report: dict, **changes) -> None:
         """Take what a record elsewhere said (`remote_report`): its curve points from
@@ -199,6 +209,7 @@ class ProgressRecord:
                 self._weights = list(report["weights"])
             scalars = {f.name: report[f.name] for f in fields(Snapshot) if f.name not in _CURVES and f.name in report}
             self._snap = replace(self._snap, **{**scalars, **changes})
+            self._taken = None
 
     def batches(self) -> int:
         with self._lock:

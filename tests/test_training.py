@@ -220,3 +220,20 @@ def test_on_done_is_called_once_the_run_has_ended(mnist):
                       on_done=lambda r: seen.append((r.snapshot().state, r.model is not None)))
     run.start().join()
     assert seen == [(FINISHED, True)]
+
+
+def test_a_record_gives_the_same_snapshot_until_it_is_written_and_every_write_shows():
+    from mnist_demo.training import EpochResult, ProgressRecord
+
+    record = ProgressRecord(epochs_total=2, batches_per_epoch=3)
+    first = record.snapshot()
+    assert record.snapshot() is first  # reads between writes cost nothing
+    record.add_batch(0.5, loss=2.0, accuracy=0.1, state="running")
+    second = record.snapshot()
+    assert second is not first and second.batch_loss == (2.0,) and second.state == "running"
+    assert first.batch_loss == () and first.state != "running"  # a snapshot taken earlier never changes
+    record.add_epoch(EpochResult(epoch=1, loss=1.0, accuracy=0.5, val_loss=None, val_accuracy=None, seconds=1.0))
+    record.add_weights({"at": 1.0})
+    record.update(eta=3.0)
+    third = record.snapshot()
+    assert third.epochs_done == 1 and third.weights == ({"at": 1.0},) and third.eta == 3.0
