@@ -7,6 +7,8 @@ validating constructor instead."""
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -18,6 +20,15 @@ LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "x": 0}
 
 def _figure(data: list[dict], layout: dict) -> go.Figure:
     return go.Figure({"data": data, "layout": layout}, _validate=False)
+
+
+@functools.cache
+def _colorscale(name: str) -> tuple:
+    """Plotly's colour scale `name` as its list of stops. Validation would expand the name; the
+    browser's plotly.js reads names its own way ("Blues" runs the other way, "gray" is unknown)."""
+    import plotly.colors
+
+    return tuple(tuple(stop) for stop in plotly.colors.get_colorscale(name))
 
 
 def _two_panels(left_title: str, right_title: str) -> dict:
@@ -105,7 +116,7 @@ def confusion_figure(confusion: np.ndarray, class_names, labels: dict[str, str],
     confusion = np.asarray(confusion)
     names = [str(c) for c in class_names]
     heatmap = {
-        "type": "heatmap", "z": confusion.tolist(), "x": names, "y": names, "colorscale": "Blues",
+        "type": "heatmap", "z": confusion.tolist(), "x": names, "y": names, "colorscale": _colorscale("Blues"),
         "text": confusion.tolist(), "texttemplate": "%{text}", "hoverinfo": "skip", "showscale": False,
     }
     if mistakes_scale:
@@ -156,7 +167,7 @@ def pixel_figure(image: np.ndarray, scale: float, labels: dict[str, str]) -> go.
     text = [[f"{v:.0f}" if scale == 1 else (f"{v:.2f}".lstrip("0") if v else "0") for v in row] for row in values]
     return _figure([{
         "type": "heatmap", "z": values.tolist(), "text": text, "texttemplate": "%{text}", "textfont": {"size": 7},
-        "colorscale": "gray", "zmin": 0, "zmax": 255 * scale, "showscale": True,
+        "colorscale": _colorscale("gray"), "zmin": 0, "zmax": 255 * scale, "showscale": True,
         "hovertemplate": labels.get("hover", "row %{y}, column %{x}: %{z}") + "<extra></extra>",
     }], {
         "height": 560, "margin": MARGIN, "title": {"text": labels["title"]},
