@@ -95,9 +95,19 @@ def _row(learner: Learner, record: RunRecord, snap) -> RunRow:
     )
 
 
+TEACHER_SETTING = "teacher"
+
+
+def mark_teacher(store: Store, learner_id: str) -> None:
+    """Mark a workspace as a teacher's: each visit to the teacher page in a new tab is a workspace
+    of its own, and none of them is a learner of the class."""
+    store.set_settings(learner_id, {TEACHER_SETTING: True})
+
+
 def class_learners(store: Store, class_code: str | None = None) -> list[Learner]:
-    """The learners of a class (every learner with None), oldest first."""
-    return store.learners(class_code)
+    """The learners of a class (every learner with None), oldest first; teachers' workspaces left out."""
+    teachers = store.learner_ids_with(TEACHER_SETTING)
+    return [learner for learner in store.learners(class_code) if learner.id not in teachers]
 
 
 def run_rows(store: Store, runs, learners: Iterable[Learner]) -> list[RunRow]:

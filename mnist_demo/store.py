@@ -229,6 +229,11 @@ class Store:
         rows = self.db.query("SELECT name, value FROM settings WHERE learner_id = ?", (learner_id,))
         return {row["name"]: json.loads(row["value"]) for row in rows}
 
+    def learner_ids_with(self, setting: str) -> set[str]:
+        """The learners who have `setting` set, to any value."""
+        rows = self.db.query("SELECT learner_id FROM settings WHERE name = ?", (setting,))
+        return {row["learner_id"] for row in rows}
+
     def set_settings(self, learner_id: str, changes: dict) -> None:
         if not changes:
             return

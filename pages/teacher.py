@@ -69,6 +69,9 @@ if not opened(expected):
     st.stop()
 
 me = current().id  # the teacher's own browser session is a workspace too: not one of the class
+if st.session_state.get("teacher_marked") != me:
+    classroom.mark_teacher(store(), me)
+    st.session_state.teacher_marked = me
 codes = sorted({learner.class_code for learner in store().learners()})
 top = st.columns([2, 1, 1], vertical_alignment="bottom")
 class_code = top[0].selectbox(
@@ -92,8 +95,7 @@ def _test_result(row) -> str:
 
 def the_class():
     chosen = classroom.class_learners(store(), None if class_code == ALL else class_code)
-    learners = [learner for learner in chosen if learner.id != me]
-    return learners, classroom.run_rows(store(), runs(), learners)
+    return chosen, classroom.run_rows(store(), runs(), chosen)
 
 
 def _percent(value) -> str:

@@ -163,3 +163,13 @@ def test_resetting_a_class_deletes_its_learners_workspaces_and_nobody_else_s(sch
     assert not ws["ada"].folder.exists() and not ws["bo"].folder.exists()
     assert ws["cy"].folder.is_dir() and len(store.runs(ws["cy"].id)) == 1
     assert [r.learner_id for r in store.runs()] == [ws["cy"].id]
+
+
+def test_a_teacher_s_workspaces_are_not_learners_of_any_class(school):
+    store, _, ws = school
+    first_visit, second_visit = (store.create_learner(f"learner-{n}", "3b")[0].id for n in ("t1", "t2"))
+    for visit in (first_visit, second_visit):  # each new tab on the teacher page is a workspace
+        classroom.mark_teacher(store, visit)
+    assert [learner.nickname for learner in classroom.class_learners(store)] == ["ada", "bo", "cy"]
+    assert [learner.nickname for learner in classroom.class_learners(store, "3b")] == ["ada", "bo"]
+    assert len(store.learners()) == 5  # the store still has them, as workspaces

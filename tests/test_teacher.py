@@ -270,3 +270,12 @@ def test_the_class_confusion_matrix_is_its_runs_summed_and_the_projector_shows_o
     assert other.learner.nickname in at.header[-1].value
     assert _heatmap(_figures(at)) == other.runs()[-1].progress_data()["confusion"]
     assert {m.label: m.value for m in at.metric}["Epoch"] == "1/1"
+
+
+def test_the_teacher_opening_the_page_again_in_a_new_tab_is_not_counted_as_a_learner(passcode):
+    learner = workspace_of(_learner_in("tabs")).learner.nickname
+    first = teacher(class_code=None)
+    first_tab = workspace_of(first).learner.nickname
+    again = teacher(class_code=None)  # a new tab: a new session, a new workspace
+    assert learner in shown(again)
+    assert first_tab not in shown(again) and workspace_of(again).learner.nickname not in shown(again)
