@@ -192,8 +192,8 @@ def live_progress():
     if snap.epochs:
         last = snap.epochs[-1]
         cols = st.columns(4)
-        cols[0].metric(t("common.chart.loss"), f"{last.loss:.4f}")
-        cols[1].metric(t("common.chart.accuracy"), f"{last.accuracy:.4f}")
+        cols[0].metric(t("common.metric.loss"), f"{last.loss:.4f}")
+        cols[1].metric(t("common.metric.accuracy"), f"{last.accuracy:.4f}")
         if last.val_loss is not None:
             cols[2].metric(t("common.metric.val_loss"), f"{last.val_loss:.4f}")
             cols[3].metric(t("common.metric.val_accuracy"), f"{last.val_accuracy:.4f}")

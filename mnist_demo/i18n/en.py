@@ -69,6 +69,8 @@ CATALOG: dict[str, str] = {
     "common.chart.probability": "Probability",
     "common.chart.digit": "Digit",
     "common.chart.class": "Class",
+    "common.metric.loss": "Training loss (epoch average)",
+    "common.metric.accuracy": "Training accuracy (epoch average)",
     "common.metric.val_loss": "Validation loss",
     "common.metric.val_accuracy": "Validation accuracy",
     "common.metric.test_accuracy": "Test accuracy",

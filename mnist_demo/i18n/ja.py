@@ -71,6 +71,8 @@ CATALOG: dict[str, str] = {
     "common.chart.probability": "確率",
     "common.chart.digit": "数字",
     "common.chart.class": "クラス",
+    "common.metric.loss": "学習データの損失（エポック平均）",
+    "common.metric.accuracy": "学習データの正解率（エポック平均）",
     "common.metric.val_loss": "検証データの損失",
     "common.metric.val_accuracy": "検証データの正解率",
     "common.metric.test_accuracy": "テスト正解率",
