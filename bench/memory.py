@@ -28,7 +28,7 @@ def open_session(browser, url):
     page.locator(web.SAMPLE_IMAGES).nth(web.SAMPLE_COUNT - 1).wait_for(state="visible", timeout=120_000)
     for title in ("Train", "Draw"):
         web.follow_sidebar_link(page, title)
-        page.wait_for_url(re.compile(f"/{title.lower()}$"))
+        page.wait_for_url(re.compile(f"/{title.lower()}(\\?.*)?$"))  # the workspace link rides along: ?w=...
         web.wait_until_idle(page)
     page.get_by_role("heading", name="Train a model").wait_for(state="detached", timeout=60_000)
     canvas = page.locator(web.CANVAS)
