@@ -186,6 +186,7 @@ def class_count_figure(train_counts, test_counts, class_names, labels: dict[str,
 
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
+OVERLAY_PALETTE = PALETTE[:4]  # live runs side by side: few, in the strongest colours
 
 
 def history_figure(series: list[dict], labels: dict[str, str]) -> go.Figure:
@@ -221,7 +222,7 @@ def overlay_figure(snapshots: dict, labels: dict[str, str], log_loss: bool = Fal
     layout = _two_panels(labels["loss"], labels["accuracy"])
     data = []
     for i, (name, snap) in enumerate(snapshots.items()):
-        color = PALETTE[i % 4]
+        color = OVERLAY_PALETTE[i % len(OVERLAY_PALETTE)]
         for col, batch_values, val_attr in ((1, snap.batch_loss, "val_loss"), (2, snap.batch_accuracy, "val_accuracy")):
             val = [(e.epoch, getattr(e, val_attr)) for e in snap.epochs if getattr(e, val_attr) is not None]
             data += [_in_panel(trace, col) for trace in (

@@ -149,6 +149,15 @@ class ProgressRecord:
         self._weights: list[dict] = list(earlier.weights) if earlier else []
         self._taken: Snapshot | None = None  # the last snapshot, until the next write
 
+    @contextlib.contextmanager
+    def _writing(self):
+        """Hold the lock for a write; the next snapshot is built anew."""
+        with self._lock:
+            try:
+                yield
+            finally:
+                self._taken = None
+
     def snapshot(self) -> Snapshot:
         """The record as one immutable value. Pages read it far more often than a training
         writes it (every poll of every learner's page, and the queue's estimates read every
@@ -168,17 +177,15 @@ class ProgressRecord:
     def add_weights(self, pictures: dict) -> None:
         """One snapshot of the first layer's weights; the first, the latest and evenly spaced
         ones between are kept, at most KEPT_WEIGHT_SNAPSHOTS."""
-        with self._lock:
+        with self._writing():
             self._weights = thinned([*self._weights, pictures], KEPT_WEIGHT_SNAPSHOTS)
-            self._taken = None
 
     def update(self, **changes) -> None:
-        with self._lock:
+        with self._writing():
             self._snap = replace(self._snap, **changes)
-            self._taken = None
 
     def add_batch(self, x: float, loss: float, accuracy: float, **changes) -> None:
-        with self._lock:
+        with self._writing():
             if self._batch_loss:
                 loss = SMOOTHING * self._batch_loss[-1] + (1 - SMOOTHING) * loss
                 accuracy = SMOOTHING * self._batch_acc[-1] + (1 - SMOOTHING) * accuracy
@@ -186,19 +193,17 @@ class ProgressRecord:
             self._batch_loss.append(loss)
             self._batch_acc.append(accuracy)
             self._snap = replace(self._snap, **changes)
-            self._taken = None
 
     def add_epoch(self, result: EpochResult, **changes) -> None:
-        with self._lock:
+        with self._writing():
             self._epochs.append(result)
             self._snap = replace(self._snap, epochs_done=result.epoch, **changes)
-            self._taken = None
 
     def mirror(self, report: dict, **changes) -> None:
         """Take what a record elsewhere said (`remote_report`): its curve points from
         `report["batches_from"]` on, its epochs, its weight pictures unless None, its other
         fields, and `changes` over them. The points are kept as they came, already smoothed."""
-        with self._lock:
+        with self._writing():
             start = report["batches_from"]
             for mine, name in ((self._batch_x, "batch_x"), (self._batch_loss, "batch_loss"),
                                (self._batch_acc, "batch_accuracy")):
@@ -209,7 +214,6 @@ class ProgressRecord:
                 self._weights = list(report["weights"])
             scalars = {f.name: report[f.name] for f in fields(Snapshot) if f.name not in _CURVES and f.name in report}
             self._snap = replace(self._snap, **{**scalars, **changes})
-            self._taken = None
 
     def batches(self) -> int:
         with self._lock:
