@@ -20,7 +20,8 @@ from harness.server import APP, running_app
 from .common import median, result, time_import_tensorflow
 
 FIGURE = "cold start -> Home interactive / Draw with a prediction"
-TARGET = "Home <= 2 s; Draw with a prediction <= 6 s"
+TARGET = "Home within 0.2 s of a one-line Streamlit app; Draw with a prediction <= 6 s"
+HOME_MARGIN_S = 0.2
 
 
 HOME_SHOWN = f"""(() => {{
@@ -91,10 +92,10 @@ def run(quick: bool = False) -> dict:
             draws.append(cold_draw(browser))
     tf, floor, home, draw = median(imports), median(floors), median(homes), median(draws)
     return result(
-        FIGURE, home, tf, home / tf, TARGET, home <= 2 and draw <= 6, unit="s",
-        value_text=f"Home {home:.1f} s; Draw {draw:.1f} s",
-        reference_text=f"import tensorflow {tf:.1f} s; a one-line Streamlit app {floor:.1f} s",
-        ratio_text=f"Home {home / tf:.1f}x; Draw {draw / tf:.1f}x",
+        FIGURE, home, floor, home / floor, TARGET, home - floor <= HOME_MARGIN_S and draw <= 6, unit="s",
+        value_text=f"Home {home:.2f} s; Draw {draw:.1f} s",
+        reference_text=f"a one-line Streamlit app {floor:.2f} s; import tensorflow {tf:.1f} s",
+        ratio_text=f"Home {home - floor:+.2f} s over the one-line app; Draw {draw / tf:.1f}x import tensorflow",
         note=f"medians of {repeats}: Home {_listed(homes)} s; Draw {_listed(draws)} s; "
              f"import tensorflow {_listed(imports)} s; one-line Streamlit app {_listed(floors)} s",
         bare_streamlit_seconds=floors, home_seconds=homes, draw_seconds=draws, import_tensorflow_seconds=imports,

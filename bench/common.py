@@ -127,6 +127,19 @@ def machine() -> dict:
     }
 
 
+def machine_cell(row: dict) -> str:
+    """Where the machine was during a figure (`bench.quiet.Window`), and how many attempts it took."""
+    window = row.get("machine_window")
+    if not window:
+        return "-"
+    text = (f"{window['load_before'][0]:.1f} → {window['load_after'][0]:.1f}; "
+            f"{window['other_cores']:.2f} cores")
+    attempts = len(row.get("attempts", ()))
+    if attempts > 1:
+        text += f" (best of {attempts} attempts" + (", all disturbed)" if window["disturbed"] else ")")
+    return text
+
+
 def markdown_table(results: list[dict], info: dict | None = None) -> str:
     """The results as a markdown table, headed by the date and the machine."""
     info = info or machine()
@@ -136,12 +149,13 @@ def markdown_table(results: list[dict], info: dict | None = None) -> str:
         f"Machine: {info['platform']}, {info['cpu_count']} CPUs ({info['cpu_model']}), "
         f"Python {info['python']}, load average at the end {info.get('load_average_at_end')}",
         "",
-        "| figure | value | reference (same run) | ratio | target | met |",
-        "|---|---|---|---|---|---|",
+        "| figure | value | reference (same run) | ratio | target | met | machine: load before → after; other work |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in results:
         cells = [r["figure"], r.get("value_text", str(r["value"])), r.get("reference_text", str(r["reference"])),
-                 r.get("ratio_text", f"{r['ratio']:.2f}"), r["target"], "yes" if r["met"] else "**no**"]
+                 r.get("ratio_text", f"{r['ratio']:.2f}"), r["target"], "yes" if r["met"] else "**no**",
+                 machine_cell(r)]
         lines.append("| " + " | ".join(str(c).replace("|", "/") for c in cells) + " |")
     notes = [f"- {r['figure']}: {r['note']}" for r in results if r.get("note")]
     notes += [f"- {r['figure']}: ERROR {r['error']}" for r in results if r.get("error")]

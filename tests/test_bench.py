@@ -141,3 +141,58 @@ def test_drawn_digits_reports_every_width_flags_folds_and_tables(tmp_path):
     tables = drawn_digits.format_tables(result)
     assert "| 10 px |" in tables and "| 28 px |" in tables and "| letters |" in tables
     assert result["latency"]["predict_canvas_p50_ms"] > 0
+
+
+BURN = "import time\nt = time.process_time()\nwhile time.process_time() - t < {seconds}: pass\n"
+
+
+def _wait_gone(pid: int) -> None:
+    import time
+    from pathlib import Path
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return
+        if state in ("Z", "X"):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"process {pid} still running")
+
+
+def test_a_busy_process_outside_the_bench_marks_its_window_disturbed():
+    import subprocess
+    import sys
+
+    from bench import quiet
+
+    with quiet.Window() as window:
+        # The shell exits at once, so the burner is orphaned: it is not the bench's descendant.
+        out = subprocess.run(["sh", "-c", f'"{sys.executable}" -c "$0" >/dev/null 2>&1 & echo $!',
+                              BURN.format(seconds=1.5)], capture_output=True, text=True, check=True)
+        _wait_gone(int(out.stdout))
+    assert window.other_cpu_seconds >= 1.2
+    assert window.disturbed
+    assert len(window.load_before) == len(window.load_after) == 3
+
+
+def test_the_bench_s_own_children_are_not_other_work():
+    import subprocess
+    import sys
+
+    from bench import quiet
+
+    with quiet.Window() as window:
+        subprocess.run([sys.executable, "-c", BURN.format(seconds=1.5)], check=True)
+    assert window.own_cpu_seconds >= 1.4
+
+
+def test_the_table_says_where_the_machine_was_and_how_many_attempts_it_took(tmp_path):
+    row = _row(1)
+    row["machine_window"] = {"load_before": [0.4, 0.5, 0.6], "load_after": [2.1, 1.0, 0.7], "seconds": 30.0,
+                             "other_cores": 0.05, "disturbed": False}
+    row["attempts"] = [{**row["machine_window"], "other_cores": 1.3, "disturbed": True}, row["machine_window"]]
+    _, md_path = common.write_results([row], tmp_path, "latest")
+    assert "| 0.4 → 2.1; 0.05 cores (best of 2 attempts) |" in md_path.read_text()

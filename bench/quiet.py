@@ -1,0 +1,114 @@
+"""Was the machine quiet while a figure was measured?
+
+A figure and its reference are measured one after the other, so work that is not the bench's
+(another process's training, a test suite) can slow one of the pair and decide "met". The load
+average alone cannot say so: the bench's own trainings raise it above the core count too. So a
+`Window` records the load average before and after, and it counts the CPU time that *other*
+processes took during it: the machine's busy time (`/proc/stat`) minus what this process and its
+descendants (app servers, browsers, Ray) spent. A window is disturbed when that other work
+averaged more than `DISTURBED_CORES`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DISTURBED_CORES = 0.5
+SETTLE_CORES = 0.3
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def machine_busy_seconds() -> float:
+    """CPU-seconds all cores have spent not idle since boot."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    busy = sum(fields[:8]) - idle  # guest time is already counted in user
+    return busy / _TICKS
+
+
+def _process_table() -> dict[int, tuple[int, float]]:
+    """pid -> (parent pid, CPU-seconds it and its reaped children have used)."""
+    table = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        after_name = stat.rsplit(")", 1)[1].split()
+        ppid = int(after_name[1])
+        utime, stime, cutime, cstime = (int(v) for v in after_name[11:15])
+        table[int(entry.name)] = (ppid, (utime + stime + cutime + cstime) / _TICKS)
+    return table
+
+
+def own_seconds(root: int | None = None) -> float:
+    """CPU-seconds used by `root` (this process), its reaped children and its live descendants."""
+    root = os.getpid() if root is None else root
+    table = _process_table()
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        if pid in table:
+            total += table[pid][1]
+        todo.extend(children.get(pid, ()))
+    return total
+
+
+def load_average() -> list[float]:
+    return [round(v, 2) for v in os.getloadavg()]
+
+
+@dataclass
+class Window:
+    """One measurement's view of the machine; use as `with Window() as w: ...`."""
+
+    load_before: list[float] = field(default_factory=list)
+    load_after: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+    own_cpu_seconds: float = 0.0
+    other_cpu_seconds: float = 0.0
+
+    def __enter__(self) -> Window:
+        self.load_before = load_average()
+        self._started = time.monotonic()
+        self._busy, self._own = machine_busy_seconds(), own_seconds()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.seconds = time.monotonic() - self._started
+        busy = machine_busy_seconds() - self._busy
+        self.own_cpu_seconds = own_seconds() - self._own
+        self.other_cpu_seconds = max(0.0, busy - self.own_cpu_seconds)
+        self.load_after = load_average()
+
+    @property
+    def other_cores(self) -> float:
+        """The cores other processes kept busy, on average."""
+        return self.other_cpu_seconds / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def disturbed(self) -> bool:
+        return self.other_cores > DISTURBED_CORES
+
+    def to_dict(self) -> dict:
+        return {"load_before": self.load_before, "load_after": self.load_after, "seconds": round(self.seconds, 1),
+                "other_cores": round(self.other_cores, 2), "disturbed": self.disturbed}
+
+
+def wait_until_quiet(max_seconds: float = 120.0, sample_seconds: float = 5.0) -> float:
+    """Wait (up to `max_seconds`) for a `sample_seconds` stretch in which other processes use less
+    than `SETTLE_CORES`; return the other cores of the last stretch."""
+    deadline = time.monotonic() + max_seconds
+    while True:
+        with Window() as w:
+            time.sleep(sample_seconds)
+        if w.other_cores < SETTLE_CORES or time.monotonic() >= deadline:
+            return w.other_cores
