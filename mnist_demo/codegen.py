@@ -79,7 +79,8 @@ def compile_lines(spec: ModelSpec) -> list[str]:
     return schedule_lines + [
         "model.compile(",
         f"    optimizer=keras.optimizers.{OPTIMIZER_CLASS[spec.optimizer]}(learning_rate={lr}),",
-        f'    loss="{loss_name(spec)}",',
+        f"    loss=keras.losses.CategoricalCrossentropy(label_smoothing={spec.label_smoothing:g}),"
+        if spec.label_smoothing else f'    loss="{loss_name(spec)}",',
         '    metrics=["accuracy"],',
         ")",
     ]

@@ -148,6 +148,10 @@ def _cells(spec: ModelSpec, normalize: bool, dataset: str, train_images: int | N
                                   learning_rate=learning_rate)
     if spec.schedule == "one-cycle":
         compile_text += "\n\n" + i18n.translate("train.notebook.one_cycle", lang, learning_rate=learning_rate)
+    if spec.label_smoothing:
+        compile_text += "\n\n" + i18n.translate("train.notebook.label_smoothing", lang,
+                                                  smoothing=f"{spec.label_smoothing:g}",
+                                                  target=f"{1 - spec.label_smoothing * 0.9:g}")
     shown_images = f"{train_images:,}" if train_images else i18n.translate("train.notebook.all_images", lang)
     dataset_name = i18n.translate(f"common.dataset.{dataset}", lang)
     saved_as = f"{dataset}-{spec.kind}.keras"

@@ -46,7 +46,7 @@ def apply_preset():
 def apply_kind():
     st.session_state.preset = KIND_DEFAULTS[st.session_state.kind]
     apply_preset()
-    st.session_state.epochs = CLASS_DEFAULTS["epochs"]
+    st.session_state.epochs = min(st.session_state.epochs, CLASS_DEFAULTS["epochs"])
 
 
 def replace_saved(entry, name: str) -> None:

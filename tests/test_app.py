@@ -133,7 +133,9 @@ def test_train_page_offers_its_settings_as_a_notebook_in_the_learners_language(m
 def test_choosing_cnn_sets_up_a_run_that_fits_a_lesson():
     at = app("pages/train.py")
     at.radio(key="kind").set_value("cnn").run()
-    assert at.selectbox(key="preset").value == "cnn-fast" and at.slider(key="epochs").value == 3
+    assert at.selectbox(key="preset").value == "cnn-fastest" and at.slider(key="epochs").value == 1
+    assert at.select_slider(key="batch_size").value == 32
+    assert "label smoothing" in " ".join(c.value for c in at.caption)
     at.radio(key="kind").set_value("mlp").run()
     assert at.selectbox(key="preset").value == "mlp-512x2" and at.slider(key="epochs").value == 3
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from mnist_demo.models import PRESETS, ModelSpec, build_model, compile_model, loss_name, preset, summary_rows
+from mnist_demo.models import PRESETS, ModelSpec, build_model, compile_model, loss_for, loss_name, preset, summary_rows
 
 
 def _layer_types(model):
@@ -78,3 +78,25 @@ def test_summary_rows_match_model_summary():
     assert rows[-1]["layer"].startswith("probabilities (Dense)")
     assert rows[-1]["output shape"] == "(None, 10)"
     assert sum(r["params"] for r in rows) == model.count_params()
+
+
+def test_label_smoothing_moves_the_target_off_certainty():
+    import keras
+
+    spec = preset("cnn-fastest")
+    assert spec.label_smoothing == 0.1 and spec.epochs == 1
+    loss = loss_for(spec)
+    target, sure = np.eye(10, dtype="float32")[:1], np.eye(10, dtype="float32")[:1] * 0.999 + 0.0001 / 9
+    smoothed_target = np.full((1, 10), 0.01, dtype="float32")
+    smoothed_target[0, 0] = 0.91
+    # Certainty is no longer the best answer: the smoothed target itself scores lower.
+    assert float(loss(target, smoothed_target)) < float(loss(target, sure))
+    assert loss_for(preset("cnn-fast")) == "categorical_crossentropy"
+    assert isinstance(loss, keras.losses.CategoricalCrossentropy)
+
+
+def test_label_smoothing_needs_one_hot_labels_and_a_sensible_amount():
+    with pytest.raises(ValueError, match="one-hot"):
+        ModelSpec(label_smoothing=0.1, one_hot=False)
+    with pytest.raises(ValueError, match="label smoothing"):
+        ModelSpec(label_smoothing=0.5)

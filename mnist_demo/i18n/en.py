@@ -105,6 +105,10 @@ CATALOG: dict[str, str] = {
     "common.preset.cnn-fast": (
         "This app's own: 2 small conv + batch norm, Adam with a one-cycle schedule; > 99 % in ~40 s"
     ),
+    "common.preset.cnn-fastest": (
+        "Fastest to 99 %: cnn-fast's small net in 1 epoch. What makes it fast: batch norm; many small steps (batch 32) "
+        "on a one-cycle learning rate; label smoothing 0.1 instead of dropout; one pass over the data is enough"
+    ),
     "common.preset.cnn-draw": "The shipped default: 4 conv + batch norm, trained with --augment for drawn digits",
 
     # home
@@ -321,6 +325,11 @@ CATALOG: dict[str, str] = {
         "The learning rate follows the app's one-cycle schedule: it starts at a tenth of {learning_rate}, climbs to "
         "{learning_rate} during the first quarter of the steps, then comes down along a cosine curve. `steps` is the "
         "number of weight updates of the whole training: epochs × batches per epoch."
+    ),
+    "train.notebook.label_smoothing": (
+        "Label smoothing {smoothing}: the target is not 100 % for the right digit but {target}, with the rest shared "
+        "by the other nine. The network stops pushing its answers towards certainty, which it cannot reach anyway, "
+        "and learns more per image: this is what takes the small CNN to 99 % in a single epoch."
     ),
     "train.notebook.fit": (
         "## 9. Training\n\n"
