@@ -7,10 +7,16 @@ average alone cannot say so: the bench's own trainings raise it above the core c
 processes took during it: the machine's busy time (`/proc/stat`) minus what this process and its
 descendants (app servers, browsers, Ray) spent. A window is disturbed when that other work
 averaged more than `DISTURBED_CORES`.
+
+A descendant whose parent exits first (Chromium's helpers when the browser closes) would be
+adopted by init and its time lost to "other": the bench makes itself their subreaper instead,
+and reaps them when a window closes, so their time lands in its own children's.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import time
 from dataclasses import dataclass, field
@@ -19,6 +25,28 @@ from pathlib import Path
 DISTURBED_CORES = 0.5
 SETTLE_CORES = 0.3
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+def adopt_orphaned_descendants() -> None:
+    """Make this process the parent of its descendants that lose theirs (Linux prctl)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def reap_exited_children() -> None:
+    """Collect this process's children that have exited (adopted orphans included), so their CPU
+    time is counted in its own; a `subprocess.Popen` whose child is reaped here reads exit code 0."""
+    me = os.getpid()
+    for pid, (ppid, _) in _process_table().items():
+        if ppid != me:
+            continue
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            if state == "Z":
+                os.waitpid(pid, os.WNOHANG)
+        except (OSError, ChildProcessError):
+            pass
 
 
 def machine_busy_seconds() -> float:
@@ -77,6 +105,7 @@ class Window:
     other_cpu_seconds: float = 0.0
 
     def __enter__(self) -> Window:
+        adopt_orphaned_descendants()
         self.load_before = load_average()
         self._started = time.monotonic()
         self._busy, self._own = machine_busy_seconds(), own_seconds()
@@ -84,6 +113,7 @@ class Window:
 
     def __exit__(self, *exc) -> None:
         self.seconds = time.monotonic() - self._started
+        reap_exited_children()
         busy = machine_busy_seconds() - self._busy
         self.own_cpu_seconds = own_seconds() - self._own
         self.other_cpu_seconds = max(0.0, busy - self.own_cpu_seconds)
