@@ -7,6 +7,7 @@ import streamlit as st
 from mnist_demo import classroom, models
 from mnist_demo.charts import confusion_figure, enlarged, training_figure
 from mnist_demo.choices import BATCH_SIZES, DROPOUT, DROPOUT_STEP, EPOCHS, LEARNING_RATES
+from mnist_demo.codegen import OPTIMIZER_CLASS
 from mnist_demo.datasets import DATASETS, PROPER_NAMES
 from mnist_demo.errors import AppError
 from mnist_demo.exercise import PARAMS, exercise_link, preset_settings, qr_png
@@ -324,7 +325,8 @@ widgets = {
     "learning_rate": lambda c: c.select_slider(names["learning_rate"], LEARNING_RATES,
                                                value=base["learning_rate"], key="ex_learning_rate"),
     "optimizer": lambda c: c.selectbox(names["optimizer"], models.OPTIMIZERS, key="ex_optimizer",
-                                       index=models.OPTIMIZERS.index(base["optimizer"]), format_func=str.upper),
+                                       index=models.OPTIMIZERS.index(base["optimizer"]),
+                                       format_func=OPTIMIZER_CLASS.get),
     "dropout": lambda c: c.slider(names["dropout"], *DROPOUT, step=DROPOUT_STEP, value=float(base["dropout"]),
                                   key="ex_dropout"),
     "normalize": lambda c: c.toggle(names["normalize"], value=True, key="ex_normalize"),

@@ -16,7 +16,7 @@ from mnist_demo.choices import (
     WIDTHS,
     sanitized,
 )
-from mnist_demo.codegen import keras_code
+from mnist_demo.codegen import OPTIMIZER_CLASS, keras_code
 from mnist_demo.experiments import batch_norm_lag
 from mnist_demo.training import HOLDOUT, TEST
 from mnist_demo.ui.exercise import apply_to_train, locked, show_notices
@@ -25,7 +25,7 @@ from mnist_demo.ui.guard import fragment
 from mnist_demo.ui.model_choice import load_uploaded_model
 from mnist_demo.ui.resources import chosen_dataset, try_dataset
 from mnist_demo.ui.runs import Poll, active_run, continue_run, latest_run, run_error, save_run, start_training, stop_run
-from mnist_demo.ui.text import duration, language, t
+from mnist_demo.ui.text import duration, language, t, t_count
 from mnist_demo.ui.weights_view import weights_forming
 from mnist_demo.ui.workspace import remembered
 
@@ -96,7 +96,7 @@ with remembered(*SETTINGS):  # the learner's settings, kept in their workspace
                          help=t("train.batch_size_help"), disabled=locked("batch_size"))
         st.select_slider(t("common.setting.learning_rate"), LEARNING_RATES, key="learning_rate",
                          help=t("train.learning_rate_help"), disabled=locked("learning_rate"))
-        st.selectbox(t("common.setting.optimizer"), models.OPTIMIZERS, key="optimizer", format_func=str.upper,
+        st.selectbox(t("common.setting.optimizer"), models.OPTIMIZERS, key="optimizer", format_func=OPTIMIZER_CLASS.get,
                      disabled=locked("optimizer"))
         st.slider(t("train.dropout"), *DROPOUT, step=DROPOUT_STEP, key="dropout", help=t("train.dropout_help"),
                   disabled=locked("dropout"))
@@ -179,7 +179,7 @@ def live_progress():
     if snap.evaluating:
         st.progress(snap.evaluated, text=t("train.testing", n=f"{len(ds.x_test):,}"))
     elif snap.done:
-        st.caption(t("train.progress_done", epochs=len(snap.epochs), rate=f"{snap.samples_per_second:,.0f}",
+        st.caption(t_count("train.progress_done", len(snap.epochs), rate=f"{snap.samples_per_second:,.0f}",
                      elapsed=f"{snap.elapsed:.0f}"))
     else:
         st.progress(snap.fraction, text=t(
@@ -257,7 +257,7 @@ if entry is not None and entry.snapshot().settled:
     with download_col:
         more = st.number_input(t("train.more_epochs"), 1, 20, value=1, key="more_epochs")
         more_allowed = snap.state == "finished" and not locked("epochs")  # a locked epoch count holds here too
-        if st.button(t("train.more", n=more), key="train_more", disabled=not more_allowed):
+        if st.button(t_count("train.more", int(more)), key="train_more", disabled=not more_allowed):
             continue_run(entry, ds, int(more))
             st.rerun()
         st.download_button(t("train.download"), entry.download_bytes(), file_name=f"{entry.preset}.keras",

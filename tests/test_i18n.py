@@ -195,3 +195,10 @@ def test_a_browser_that_says_nothing_gets_japanese():
     at.run()
     assert not at.exception and at.session_state["lang"] == "ja"
     assert at.title[0].value == JA["home.title"]
+
+
+def test_counts_read_as_words_in_both_languages():
+    assert i18n.translate_count("train.more", 1) == "Train 1 more epoch"
+    assert i18n.translate_count("train.more", 3) == "Train 3 more epochs"
+    assert i18n.translate_count("train.more", 3, "ja") == "さらに 3 エポック学習"
+    assert "epoch(s)" not in " ".join(i18n.CATALOG["en"].values())

@@ -23,6 +23,11 @@ def translate(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
     return text.format(**values) if values else text
 
 
+def translate_count(key: str, n: int, lang: str = DEFAULT_LANGUAGE, **values) -> str:
+    """`key`'s text for a count: `<key>.one` when `n` is 1, else `<key>.other`, with `{n}` filled in."""
+    return translate(f"{key}.{'one' if n == 1 else 'other'}", lang, n=n, **values)
+
+
 def languages() -> list[str]:
     return list(CATALOG)
 

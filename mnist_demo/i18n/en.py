@@ -167,7 +167,8 @@ CATALOG: dict[str, str] = {
     ),
     "train.preparing": "Building the model and preparing the data: the first batches arrive in a few seconds.",
     "train.progress": "Epoch {epoch}/{epochs} · {rate} images/s · {elapsed} s elapsed · about {eta} left",
-    "train.progress_done": "{epochs} epoch(s) · {rate} images/s · {elapsed} s",
+    "train.progress_done.one": "1 epoch · {rate} images/s · {elapsed} s",
+    "train.progress_done.other": "{n} epochs · {rate} images/s · {elapsed} s",
     "train.testing": "Training has ended. Testing the model on the {n} test images…",
     "train.result": "Result",
     "train.failed": "Training failed: {error}",
@@ -206,7 +207,8 @@ CATALOG: dict[str, str] = {
         "learning curves and shows predictions. Open it in Jupyter, VS Code or Google Colab."
     ),
     "train.more_epochs": "More epochs",
-    "train.more": "Train {n} more epoch(s)",
+    "train.more.one": "Train 1 more epoch",
+    "train.more.other": "Train {n} more epochs",
     "train.upload.title": "Load a trained model (.keras)",
     "train.upload.file": "A .keras file saved by Keras 3 (up to 50 MB)",
     "train.upload.normalize": "This model expects pixels divided by 255",
@@ -231,7 +233,7 @@ CATALOG: dict[str, str] = {
         "The model you set up on the Train page of the MNIST demo, written out in Keras step by step. Run the cells "
         "from top to bottom (Shift+Enter runs one cell and moves on). You need Python 3 with `keras` (and TensorFlow), "
         "`numpy` and `matplotlib`.\n\n"
-        "Settings: {epochs} epoch(s), batch size {batch_size}, optimizer {optimizer}, learning rate {learning_rate}, "
+        "Settings: epochs {epochs}, batch size {batch_size}, optimizer {optimizer}, learning rate {learning_rate}, "
         "training images: {train_images}."
     ),
     "train.notebook.all_images": "all",

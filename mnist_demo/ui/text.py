@@ -17,6 +17,11 @@ def t(key: str, **values) -> str:
     return i18n.translate(key, language(), **values)
 
 
+def t_count(key: str, n: int, **values) -> str:
+    """`t` for a count: "1 epoch", "3 epochs" (`i18n.translate_count`)."""
+    return i18n.translate_count(key, n, language(), **values)
+
+
 def explain(error: AppError) -> str:
     """What went wrong, in the learner's language."""
     return t(error.key, **error.values)
