@@ -4,13 +4,16 @@ A figure and its reference are measured one after the other, so work that is not
 (another process's training, a test suite) can slow one of the pair and decide "met". The load
 average alone cannot say so: the bench's own trainings raise it above the core count too. So a
 `Window` records the load average before and after, and it counts the CPU time that *other*
-processes took during it: the machine's busy time (`/proc/stat`) minus what this process and its
-descendants (app servers, browsers, Ray) spent. A window is disturbed when that other work
+processes took during it: every process that is not this one or its descendant (app servers,
+browsers, Ray), read from `/proc` when the window opens and closes. A process that ended
+meanwhile is counted in its parent's children's time. A window is disturbed when that other work
 averaged more than `DISTURBED_CORES`.
 
-A descendant whose parent exits first (Chromium's helpers when the browser closes) would be
-adopted by init and its time lost to "other": the bench makes itself their subreaper instead,
-and reaps them when a window closes, so their time lands in its own children's.
+Subtracting the bench's own time from the machine's busy time would not do: Ray's processes reap
+their children without adding their time to anyone's, so its workers' seconds would read as
+another process's. And a descendant whose parent exits first (Chromium's helpers when the browser
+closes) would be adopted by init: the bench makes itself their subreaper instead, and reaps them
+when a window closes.
 """
 
 from __future__ import annotations
@@ -49,14 +52,6 @@ def reap_exited_children() -> None:
             pass
 
 
-def machine_busy_seconds() -> float:
-    """CPU-seconds all cores have spent not idle since boot."""
-    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
-    busy = sum(fields[:8]) - idle  # guest time is already counted in user
-    return busy / _TICKS
-
-
 def _process_table() -> dict[int, tuple[int, float]]:
     """pid -> (parent pid, CPU-seconds it and its reaped children have used)."""
     table = {}
@@ -74,20 +69,18 @@ def _process_table() -> dict[int, tuple[int, float]]:
     return table
 
 
-def own_seconds(root: int | None = None) -> float:
-    """CPU-seconds used by `root` (this process), its reaped children and its live descendants."""
-    root = os.getpid() if root is None else root
-    table = _process_table()
+def descendants(table: dict[int, tuple[int, float]], root: int) -> set[int]:
+    """`root` and every process below it in `table`."""
     children: dict[int, list[int]] = {}
     for pid, (ppid, _) in table.items():
         children.setdefault(ppid, []).append(pid)
-    total, todo = 0.0, [root]
+    found, todo = set(), [root]
     while todo:
         pid = todo.pop()
-        if pid in table:
-            total += table[pid][1]
-        todo.extend(children.get(pid, ()))
-    return total
+        if pid in table and pid not in found:
+            found.add(pid)
+            todo.extend(children.get(pid, ()))
+    return found
 
 
 def load_average() -> list[float]:
@@ -108,15 +101,19 @@ class Window:
         adopt_orphaned_descendants()
         self.load_before = load_average()
         self._started = time.monotonic()
-        self._busy, self._own = machine_busy_seconds(), own_seconds()
+        self._table = _process_table()
+        self._mine = descendants(self._table, os.getpid())
         return self
 
     def __exit__(self, *exc) -> None:
         self.seconds = time.monotonic() - self._started
         reap_exited_children()
-        busy = machine_busy_seconds() - self._busy
-        self.own_cpu_seconds = own_seconds() - self._own
-        self.other_cpu_seconds = max(0.0, busy - self.own_cpu_seconds)
+        table = _process_table()
+        mine = descendants(table, os.getpid())
+        self.own_cpu_seconds = (sum(table[pid][1] for pid in mine)
+                                - sum(self._table[pid][1] for pid in self._mine))
+        others = set(table) - mine - self._mine
+        self.other_cpu_seconds = sum(max(0.0, table[pid][1] - self._table.get(pid, (0, 0.0))[1]) for pid in others)
         self.load_after = load_average()
 
     @property

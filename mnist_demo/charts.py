@@ -190,18 +190,27 @@ OVERLAY_PALETTE = PALETTE[:4]  # live runs side by side: few, in the strongest c
 
 
 def history_figure(series: list[dict], labels: dict[str, str]) -> go.Figure:
-    """Per-epoch curves of several runs on shared axes: each series is
-    {"name", "epochs", "loss", "accuracy", "val_loss", "val_accuracy"} (lists; validation may be empty)."""
+    """Curves of several runs on shared axes: each series is {"name", "epochs", "loss", "accuracy",
+    "val_loss", "val_accuracy"} (lists; validation may be empty), and optionally "batch_x",
+    "batch_loss", "batch_accuracy": the smoothed batch curve, drawn thin in place of the per-epoch
+    training points (x in epochs, so both kinds of series share the axis)."""
     layout = _two_panels(labels["loss"], labels["accuracy"])
     data = []
     for i, s in enumerate(series):
         color = PALETTE[i % len(PALETTE)]
         for col, key in ((1, "loss"), (2, "accuracy")):
-            data.append(_in_panel({
-                "type": "scatter", "x": list(s["epochs"]), "y": list(s[key]), "mode": "lines+markers",
-                "name": f"{s['name']} · {labels['train']}", "line": {"color": color, "dash": "dot"},
-                "legendgroup": f"{i}t", "showlegend": col == 1,
-            }, col))
+            if s.get("batch_x"):
+                data.append(_in_panel({
+                    "type": "scatter", "x": list(s["batch_x"]), "y": list(s[f"batch_{key}"]), "mode": "lines",
+                    "name": f"{s['name']} · {labels['batch']}", "line": {"color": color, "width": 1},
+                    "opacity": 0.6, "legendgroup": f"{i}t", "showlegend": col == 1,
+                }, col))
+            else:
+                data.append(_in_panel({
+                    "type": "scatter", "x": list(s["epochs"]), "y": list(s[key]), "mode": "lines+markers",
+                    "name": f"{s['name']} · {labels['train']}", "line": {"color": color, "dash": "dot"},
+                    "legendgroup": f"{i}t", "showlegend": col == 1,
+                }, col))
             if s.get(f"val_{key}"):
                 data.append(_in_panel({
                     "type": "scatter", "x": list(s["epochs"]), "y": list(s[f"val_{key}"]), "mode": "lines+markers",
@@ -209,7 +218,7 @@ def history_figure(series: list[dict], labels: dict[str, str]) -> go.Figure:
                     "legendgroup": f"{i}v", "showlegend": col == 1,
                 }, col))
     for col in (1, 2):
-        _axis(layout, "x", col)["title"] = {"text": labels["epoch"]}
+        _axis(layout, "x", col).update(title={"text": labels["epoch"]}, rangemode="tozero")
     _accuracy_axis(layout["yaxis2"])
     layout.update(height=420, margin=MARGIN, legend={**LEGEND_BELOW, "y": -0.18})
     return _figure(data, layout)

@@ -42,7 +42,8 @@ FIGURES = {
     "history": lambda: charts.history_figure([
         {"name": "run 1", "epochs": [1, 2], "loss": [1, 0.5], "accuracy": [0.8, 0.9], "val_loss": [1.1, 0.6],
          "val_accuracy": [0.7, 0.8]},
-        {"name": "run 2", "epochs": [1], "loss": [1], "accuracy": [0.8], "val_loss": [], "val_accuracy": []}], LABELS),
+        {"name": "run 2", "epochs": [1], "loss": [1], "accuracy": [0.8], "val_loss": [], "val_accuracy": [],
+         "batch_x": [0.1, 0.5, 1.0], "batch_loss": [2.0, 1.2, 1.0], "batch_accuracy": [0.3, 0.7, 0.8]}], LABELS),
     "overlay": lambda: charts.overlay_figure({"a": _snapshot(), "b": _snapshot(2, 1)}, LABELS, log_loss=True),
     "robustness": lambda: charts.robustness_figure({"model": {"shift": CURVE, "rotation": CURVE}}, LABELS),
     "projector": lambda: charts.enlarged(charts.training_figure(_snapshot(), LABELS), 800),
@@ -99,3 +100,14 @@ def test_the_most_likely_class_is_the_one_bar_in_the_other_colour():
     bars = charts.probability_figure(np.array([0.05, 0.7, 0.25] + [0.0] * 7), range(10), LABELS).to_dict()["data"][0]
     assert [c == charts.VAL_COLOR for c in bars["marker"]["color"]] == [i == 1 for i in range(10)]
     assert bars["text"][:3] == ["5%", "70%", "25%"]
+
+
+def test_compare_draws_a_one_epoch_run_as_its_batch_curve_not_a_dot():
+    one_epoch = {"name": "run 2", "epochs": [1], "loss": [1.0], "accuracy": [0.8], "val_loss": [0.9],
+                 "val_accuracy": [0.85], "batch_x": [0.1, 0.5, 1.0], "batch_loss": [2.0, 1.2, 1.0],
+                 "batch_accuracy": [0.3, 0.7, 0.8]}
+    traces = charts.history_figure([one_epoch], LABELS).to_dict()["data"]
+    train = [tr for tr in traces if tr["name"].endswith(LABELS["batch"])]
+    assert [list(tr["x"]) for tr in train] == [[0.1, 0.5, 1.0]] * 2  # loss and accuracy panels
+    assert [list(tr["y"]) for tr in train] == [[2.0, 1.2, 1.0], [0.3, 0.7, 0.8]]
+    assert all(tr["mode"] == "lines" for tr in train)

@@ -254,7 +254,9 @@ def save_run(entry: RunView, name: str, replace: bool = False) -> tuple[str | No
     return saved.name, None, False
 
 
-def _history_series(name: str, history: dict, settings: dict) -> dict | None:
+def _history_series(name: str, history: dict, settings: dict, snap=None) -> dict | None:
+    """A run's curves for Compare: per epoch, and (for a run, not a saved model) its smoothed
+    batch curve, without which a one-epoch run would be a single dot."""
     loss = history.get("loss") or []
     if not loss:
         return None
@@ -265,6 +267,9 @@ def _history_series(name: str, history: dict, settings: dict) -> dict | None:
         "accuracy": history.get("accuracy", []),
         "val_loss": history.get("val_loss", []),
         "val_accuracy": history.get("val_accuracy", []),
+        "batch_x": list(snap.batch_x) if snap is not None else [],
+        "batch_loss": list(snap.batch_loss) if snap is not None else [],
+        "batch_accuracy": list(snap.batch_accuracy) if snap is not None else [],
         "settings": settings,
     }
 
@@ -290,7 +295,7 @@ def comparable_histories() -> dict[str, dict]:
         name = f"#{entry.number} {entry.label}"
         series = _history_series(name, snap.history(), _settings_row(
             name, spec.kind, spec.optimizer, spec.learning_rate, spec.batch_size, len(snap.epochs), entry.normalize,
-            snap.test_accuracy))
+            snap.test_accuracy), snap)
         if series:
             out[name] = series
     for saved in workspace.saved_models("run"):
