@@ -197,6 +197,7 @@ def live_progress():
         if last.val_loss is not None:
             cols[2].metric(t("common.metric.val_loss"), f"{last.val_loss:.4f}")
             cols[3].metric(t("common.metric.val_accuracy"), f"{last.val_accuracy:.4f}")
+        st.caption(t("train.metrics_caption"))
     weights_forming(snap.weights)
     progress_poll.rerun_page_if(snap.settled)
 

@@ -69,8 +69,8 @@ CATALOG: dict[str, str] = {
     "common.chart.probability": "Probability",
     "common.chart.digit": "Digit",
     "common.chart.class": "Class",
-    "common.metric.loss": "Training loss (epoch average)",
-    "common.metric.accuracy": "Training accuracy (epoch average)",
+    "common.metric.loss": "Training loss",
+    "common.metric.accuracy": "Training accuracy",
     "common.metric.val_loss": "Validation loss",
     "common.metric.val_accuracy": "Validation accuracy",
     "common.metric.test_accuracy": "Test accuracy",
@@ -207,6 +207,10 @@ CATALOG: dict[str, str] = {
         "learning curves and shows predictions. Open it in Jupyter, VS Code or Google Colab."
     ),
     "train.more_epochs": "More epochs",
+    "train.metrics_caption": (
+        "Training: the average over the epoch's batches, while the model was still learning. Validation: measured "
+        "after the epoch, so it can be the better of the two."
+    ),
     "train.more.one": "Train 1 more epoch",
     "train.more.other": "Train {n} more epochs",
     "train.upload.title": "Load a trained model (.keras)",

@@ -71,8 +71,8 @@ CATALOG: dict[str, str] = {
     "common.chart.probability": "確率",
     "common.chart.digit": "数字",
     "common.chart.class": "クラス",
-    "common.metric.loss": "学習データの損失（エポック平均）",
-    "common.metric.accuracy": "学習データの正解率（エポック平均）",
+    "common.metric.loss": "学習データの損失",
+    "common.metric.accuracy": "学習データの正解率",
     "common.metric.val_loss": "検証データの損失",
     "common.metric.val_accuracy": "検証データの正解率",
     "common.metric.test_accuracy": "テスト正解率",
@@ -215,6 +215,10 @@ CATALOG: dict[str, str] = {
         "ます。Jupyter、VS Code、Google Colab で開けます。"
     ),
     "train.more_epochs": "追加するエポック数",
+    "train.metrics_caption": (
+        "学習データの値は、エポック中のバッチの平均です (モデルはまだ学習の途中)。検証の値はエポックの後に測るので、"
+        "こちらのほうが良いこともあります。"
+    ),
     "train.more.one": "さらに 1 エポック学習",
     "train.more.other": "さらに {n} エポック学習",
     "train.upload.title": "学習済みモデル (.keras) を読み込む",
