@@ -11,6 +11,7 @@ from mnist_demo.canvas import (
 )
 from mnist_demo.charts import probability_figure
 from mnist_demo.images import digit_image, digit_text, squared
+from mnist_demo.models import smoothed_target
 from mnist_demo.ui.fixes import require_app_frame
 from mnist_demo.ui.inside_view import inside_section
 from mnist_demo.ui.model_choice import model_picker
@@ -82,6 +83,10 @@ with result:
     else:
         answer, confidence = names[prediction.digit], f"{prediction.confidence:.0%}"
         st.markdown(t("draw.prediction", answer=answer, confidence=confidence))
+        smoothing = predictor.info.spec.get("label_smoothing") or 0.0
+        if smoothing:  # a clear digit at 90 % is the smoothing, not doubt
+            st.caption(t("draw.smoothed", smoothing=f"{smoothing:g}",
+                         most=f"{smoothed_target(smoothing, len(names)):.0%}"))
         if predictor.info.dataset == "mnist" and prediction.is_digit is False:
             st.warning(t("draw.not_a_digit", answer=answer, confidence=confidence))
         st.plotly_chart(

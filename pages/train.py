@@ -198,6 +198,9 @@ def live_progress():
             cols[2].metric(t("common.metric.val_loss"), f"{last.val_loss:.4f}")
             cols[3].metric(t("common.metric.val_accuracy"), f"{last.val_accuracy:.4f}")
         st.caption(t("train.metrics_caption"))
+        if entry.spec.label_smoothing:
+            st.caption(t("train.loss_floor", smoothing=f"{entry.spec.label_smoothing:g}",
+                         floor=f"{models.loss_floor(entry.spec, ds.num_classes):.2f}"))
     weights_forming(snap.weights)
     progress_poll.rerun_page_if(snap.settled)
 

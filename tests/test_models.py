@@ -1,7 +1,17 @@
 import numpy as np
 import pytest
 
-from mnist_demo.models import PRESETS, ModelSpec, build_model, compile_model, loss_for, loss_name, preset, summary_rows
+from mnist_demo.models import (
+    PRESETS,
+    ModelSpec,
+    build_model,
+    compile_model,
+    loss_floor,
+    loss_for,
+    loss_name,
+    preset,
+    summary_rows,
+)
 
 
 def _layer_types(model):
@@ -93,6 +103,17 @@ def test_label_smoothing_moves_the_target_off_certainty():
     assert float(loss(target, smoothed_target)) < float(loss(target, sure))
     assert loss_for(preset("cnn-fast")) == "categorical_crossentropy"
     assert isinstance(loss, keras.losses.CategoricalCrossentropy)
+
+
+def test_the_loss_floor_is_what_the_smoothed_loss_gives_for_the_smoothed_target():
+    import numpy as np
+
+    spec = preset("cnn-fastest")
+    target = np.eye(10, dtype="float32")[:1]
+    smoothed = np.full((1, 10), 0.01, dtype="float32")
+    smoothed[0, 0] = 0.91
+    assert float(loss_for(spec)(target, smoothed)) == pytest.approx(loss_floor(spec), abs=1e-4)
+    assert 0.49 < loss_floor(spec) < 0.51 and loss_floor(preset("cnn-fast")) == 0.0
 
 
 def test_label_smoothing_needs_one_hot_labels_and_a_sensible_amount():

@@ -106,8 +106,9 @@ CATALOG: dict[str, str] = {
         "This app's own: 2 small conv + batch norm, Adam with a one-cycle schedule; > 99 % in ~40 s"
     ),
     "common.preset.cnn-fastest": (
-        "Fastest to 99 %: cnn-fast's small net in 1 epoch. What makes it fast: batch norm; many small steps (batch 32) "
-        "on a one-cycle learning rate; label smoothing 0.1 instead of dropout; one pass over the data is enough"
+        "Fastest to about 99 %: cnn-fast's small net in 1 epoch. What makes it fast: batch norm; many small steps "
+        "(batch 32) on a one-cycle learning rate; label smoothing 0.1 instead of dropout; one pass over the data is "
+        "enough"
     ),
     "common.preset.cnn-draw": "The shipped default: 4 conv + batch norm, trained with --augment for drawn digits",
 
@@ -210,6 +211,10 @@ CATALOG: dict[str, str] = {
     "train.metrics_caption": (
         "Training: the average over the epoch's batches, while the model was still learning. Validation: measured "
         "after the epoch, so it can be the better of the two."
+    ),
+    "train.loss_floor": (
+        "With label smoothing {smoothing} the loss cannot go below {floor}: the targets themselves are not 100 % sure. "
+        "Read the accuracy."
     ),
     "train.more.one": "Train 1 more epoch",
     "train.more.other": "Train {n} more epochs",
@@ -400,6 +405,10 @@ CATALOG: dict[str, str] = {
         "digit with a few strokes."
     ),
     "draw.prediction": "## Prediction: {answer}\n{confidence} sure",
+    "draw.smoothed": (
+        "This model learned with label smoothing {smoothing}: its targets were {most} sure, so it is never much "
+        "surer than that, even of a clear digit."
+    ),
     "draw.probabilities.mnist": "Probability of each digit",
     "draw.probabilities.fashion-mnist": "Probability of each class",
     "draw.not_a_digit": (
