@@ -20,7 +20,8 @@ def test_presets_lists_every_preset_with_settings():
     assert out.returncode == 0
     rows = [json.loads(line) for line in out.stdout.splitlines()]
     names = [r["preset"] for r in rows]
-    assert names == ["mlp-512x2", "mlp-64", "mlp-256-100", "keras-mnist-cnn", "cnn-3conv", "cnn-fast", "cnn-draw"]
+    assert names == ["mlp-512x2", "mlp-64", "mlp-256-100", "keras-mnist-cnn", "cnn-3conv", "cnn-fast", "cnn-fastest",
+                     "cnn-draw"]
     cnn = rows[names.index("keras-mnist-cnn")]
     assert cnn["optimizer"] == "adadelta" and cnn["learning_rate"] == 1.0 and cnn["batch_size"] == 128
 
