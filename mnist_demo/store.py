@@ -87,6 +87,15 @@ def new_id(length: int = 12) -> str:
     return secrets.token_hex(length // 2)
 
 
+def new_token() -> str:
+    """A learner's secret link token: URL-safe, and never starting with "-", which a command line
+    (`python -m mnist_demo runs --learner TOKEN`) would read as an option."""
+    while True:
+        token = secrets.token_urlsafe(18)
+        if not token.startswith("-"):
+            return token
+
+
 @dataclass
 class Learner:
     id: str
@@ -185,7 +194,7 @@ class Store:
         """A new learner and the secret token of their link (shown once, stored only as a hash)."""
         now = time.time()
         learner = Learner(new_id(), nickname, class_code, now, now)
-        token = secrets.token_urlsafe(18)
+        token = new_token()
         with self.db.transaction() as cur:
             cur.execute("INSERT INTO learners (id, token_hash, nickname, class_code, created, last_seen) "
                         "VALUES (?, ?, ?, ?, ?, ?)",

@@ -254,3 +254,11 @@ def test_a_page_reading_the_store_never_waits_for_a_writer(tmp_path):
         write.join()
     assert store.settings(learner.id) == {"epochs": 5}
     store.close()
+
+
+def test_link_tokens_never_start_with_a_dash_which_a_command_line_reads_as_an_option():
+    from mnist_demo.store import new_token
+
+    tokens = [new_token() for _ in range(3000)]  # about 1 in 64 token_urlsafe strings starts with "-"
+    assert not any(token.startswith("-") for token in tokens)
+    assert len(set(tokens)) == len(tokens) and all(len(token) == 24 for token in tokens)
