@@ -65,7 +65,7 @@ def test_settings_survive_a_visit_to_another_page_and_a_reload(app_url, page):
 def test_a_reload_mid_training_finds_the_run_still_growing_then_its_result(app_url, page):
     from playwright.sync_api import expect
 
-    _train(page, app_url, epochs=2)
+    _train(page, app_url, epochs=8)  # long enough that the Stop below lands mid-run on a slow machine
     expect(page.get_by_text(re.compile(r"· training$"))).to_be_visible(timeout=60_000)
     page.wait_for_function(f"() => ({PLOT_POINTS})() > 5", timeout=60_000)
     page.reload()
