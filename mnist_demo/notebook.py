@@ -16,7 +16,7 @@ import nbformat
 from . import i18n
 from .codegen import DATASET_MODULE, OPTIMIZER_CLASS, compile_lines, fit_lines, holdout_lines, model_lines
 from .datasets import CLASS_NAMES, DATASETS
-from .models import ModelSpec, loss_name
+from .models import ModelSpec, loss_name, smoothed_target
 from .training import HOLDOUT
 
 _IMPORTS = """\
@@ -151,7 +151,7 @@ def _cells(spec: ModelSpec, normalize: bool, dataset: str, train_images: int | N
     if spec.label_smoothing:
         compile_text += "\n\n" + i18n.translate("train.notebook.label_smoothing", lang,
                                                   smoothing=f"{spec.label_smoothing:g}",
-                                                  target=f"{1 - spec.label_smoothing * 0.9:g}")
+                                                  target=f"{smoothed_target(spec.label_smoothing):g}")
     shown_images = f"{train_images:,}" if train_images else i18n.translate("train.notebook.all_images", lang)
     dataset_name = i18n.translate(f"common.dataset.{dataset}", lang)
     saved_as = f"{dataset}-{spec.kind}.keras"
