@@ -55,6 +55,7 @@ with remembered("lang", "dataset", valid={"lang": i18n.LANGUAGE_NAMES, "dataset"
         st.caption(t("frame.link"))
         st.code(link(), language=None, wrap_lines=True)
 
+from mnist_demo import heap  # noqa: E402
 from mnist_demo.ui.guard import fragment, guarded  # noqa: E402
 from mnist_demo.ui.runs import Poll, active_run, learner_runs, status_line, touch_runs  # noqa: E402
 
@@ -87,3 +88,5 @@ with st.sidebar:
 
 with guarded():
     navigation.run()
+
+heap.freeze_after_imports()  # what this run imported (TensorFlow, with a first training) is the libraries'

@@ -31,6 +31,7 @@ class Seen:
 
     texts: list[tuple[float, str]] = field(default_factory=list)
     widgets: dict[str, str] = field(default_factory=dict)
+    fragments: dict[str, str] = field(default_factory=dict)  # widget key -> the fragment it was drawn in
     exceptions: list[str] = field(default_factory=list)
     runs_finished: int = 0
     runs: list[tuple[float, str]] = field(default_factory=list)  # (time, "start whole"/"start fragment"/"end ...")
@@ -79,12 +80,16 @@ class StreamlitSession:
         self._auto_reruns.clear()
         self.widget_states = {k: v for k, v in self.widget_states.items() if k.endswith(("-lang", "-dataset"))}
         self.seen.widgets.clear()  # what was on the last page is gone; wait_for_widget waits for this one
+        self.seen.fragments.clear()
         await self.rerun()
 
     async def rerun(self, *, set_values: dict[str, WidgetState] | None = None,
                     triggers: tuple[str, ...] = (), fragment_id: str = "") -> float:
         """Send a rerun with the current widget states plus `set_values` (by key) and button
-        `triggers` (by key, sent once); returns the time it was sent."""
+        `triggers` (by key, sent once); returns the time it was sent. A change to widgets drawn in
+        one fragment reruns that fragment, as the browser asks; `fragment_id` is a fragment's timer."""
+        changed = {self.seen.fragments.get(key, "") for key in [*(set_values or {}), *triggers]}
+        widget_fragment = changed.pop() if len(changed) == 1 else ""
         for key, state in (set_values or {}).items():
             widget_id = self.widget_id(key)
             state.id = widget_id
@@ -94,7 +99,7 @@ class StreamlitSession:
         client.query_string = self.query_string
         client.page_script_hash = self.page_hash
         client.page_name = "" if self.page_hash else self.page
-        client.fragment_id = fragment_id
+        client.fragment_id = fragment_id or widget_fragment
         client.is_auto_rerun = bool(fragment_id)
         client.context_info.locale = self.locale
         client.context_info.timezone = "UTC"
@@ -176,7 +181,9 @@ class StreamlitSession:
             proto = getattr(element, name)
             widget_id = getattr(proto, "id", "")
             if isinstance(widget_id, str) and widget_id.startswith("$$ID-"):
-                self.seen.widgets[widget_id.split("-", 2)[2]] = widget_id
+                key = widget_id.split("-", 2)[2]
+                self.seen.widgets[key] = widget_id
+                self.seen.fragments[key] = message.delta.fragment_id
             if name == "exception":
                 self.seen.exceptions.append(proto.message)
             if name in TEXT_FIELDS:
