@@ -18,7 +18,8 @@ p50/p95 for each kind of student over the whole run and while a training was run
 (browser: mouse-up to the prediction shown; websocket: canvas value sent to the prediction
 received), each training's outcome, queue waits against the wait the page promised, every
 traceback in the server logs, the servers' peak RSS (summed over replicas; the Ray head's
-apart) and CPU, and the load average before and after.
+apart) and CPU, and the load average before and after. The run fails (exit status 1) on any
+traceback in a server log and on any student's crash.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import os
 import random
 import re
 import statistics
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -356,5 +358,13 @@ def main(argv: list[str] | None = None) -> dict:
     return result
 
 
+def failures(result: dict) -> list[str]:
+    """What makes the run fail: any traceback in a server log, any student's crash."""
+    return [*(f"server traceback: {tb}" for tb in result["traceback_details"]), *result["crash_details"]]
+
+
 if __name__ == "__main__":
-    main()
+    found = failures(main())
+    for failure in found:
+        print(f"FAILED {failure}", file=sys.stderr)
+    sys.exit(1 if found else 0)

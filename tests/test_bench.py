@@ -213,3 +213,14 @@ def test_the_table_says_where_the_machine_was_and_how_many_attempts_it_took(tmp_
     row["attempts"] = [{**row["machine_window"], "other_cores": 1.3, "disturbed": True}, row["machine_window"]]
     _, md_path = common.write_results([row], tmp_path, "latest")
     assert "| 0.4 → 2.1; 0.05 cores (best of 2 attempts) |" in md_path.read_text()
+
+
+def test_the_load_run_fails_on_any_server_traceback_or_student_crash_and_passes_without():
+    from bench.load import failures
+
+    clean = {"traceback_details": [], "crash_details": []}
+    assert failures(clean) == []
+    assert failures({**clean, "traceback_details": ["TypeError: unsupported format string"]}) == [
+        "server traceback: TypeError: unsupported format string"]
+    assert failures({**clean, "crash_details": ["student 3 (websocket): predict: TimeoutError"]}) == [
+        "student 3 (websocket): predict: TimeoutError"]
