@@ -62,7 +62,7 @@ def test_websocket_student_sends_what_the_browser_sends_and_sees_the_same_predic
     assert ws_widgets["draw_canvas_0"].WhichOneof("value") == "json_value"
     assert ws_message.page_script_hash == browser_message.rerun_script.page_script_hash
     assert ws_message.fragment_id == browser_message.rerun_script.fragment_id  # the same run: a whole or a fragment
-    assert ws_message.is_auto_rerun == browser_message.rerun_script.is_auto_rerun is False
+    assert not browser_message.rerun_script.is_auto_rerun and not ws_message.is_auto_rerun  # a stroke, not a timer
     assert set(ws_widgets) <= set(browser_widgets)  # nothing the browser would not send
     assert " ".join(text.lstrip("# ").split()) == browser_shown  # e.g. "Prediction: 7 100% sure"
     assert browser_shown.startswith("Prediction: 7")
