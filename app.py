@@ -15,6 +15,7 @@ from mnist_demo.ui.workspace import link, remembered, rename
 fixes.check()
 fixes.keep_keras_state_across_reruns()
 fixes.keep_an_ended_runs_last_messages()
+fixes.rerun_whole_when_a_fragment_is_gone()
 
 # The learner's language and data set are kept in their workspace, like every page's settings.
 with remembered("lang", "dataset", valid={"lang": i18n.LANGUAGE_NAMES, "dataset": DATASETS}) as workspace:

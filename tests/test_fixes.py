@@ -1,4 +1,4 @@
-"""The three changes the app makes to Streamlit's own behaviour still apply to the installed Streamlit."""
+"""The four changes the app makes to Streamlit's own behaviour still apply to the installed Streamlit."""
 
 import sys
 
@@ -140,3 +140,84 @@ def test_a_fragment_rerun_right_after_a_run_ends_no_longer_loses_that_runs_end(t
     received = _what_the_browser_gets_when_a_fragment_rerun_follows_an_ended_run(tmp_path, monkeypatch)
     assert received == ["start whole", "the page", "the prediction", "FINISHED_SUCCESSFULLY",
                         "start fragment", "FINISHED_FRAGMENT_RUN_SUCCESSFULLY"]
+
+
+FRAGMENT_WITH_A_WIDGET = '''
+import streamlit as st
+
+
+@st.fragment
+def pad():
+    st.text_input("stroke", key="stroke")
+
+
+pad()
+st.markdown(f"answer: {st.session_state.stroke}")
+'''
+
+
+def _after_an_action_on_a_vanished_fragment(tmp_path, monkeypatch) -> list[str]:
+    """A real AppSession: one whole run, then the browser sends a widget change as a rerun of a
+    fragment the session no longer holds (its id changed since, as after a whole run that laid the
+    page out differently). The markdown the browser receives after it."""
+    import asyncio
+
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.runtime import Runtime, RuntimeConfig
+    from streamlit.runtime.app_session import AppSession
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+    from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+    from streamlit.runtime.script_data import ScriptData
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+
+    script = tmp_path / "page.py"
+    script.write_text(FRAGMENT_WITH_A_WIDGET)
+    monkeypatch.setattr(Runtime, "_instance", None)
+    uploads = MemoryUploadedFileManager("/upload")
+    Runtime(RuntimeConfig(script_path=str(script), media_file_storage=MemoryMediaFileStorage("/media"),
+                          uploaded_file_manager=uploads))
+
+    async def until_idle(session) -> list:
+        """The messages of the session's runs until it has no script runner left."""
+        messages = []
+        deadline = asyncio.get_running_loop().time() + 30
+        while True:
+            await asyncio.sleep(0.01)
+            messages += session.flush_browser_queue()
+            finished = any(m.WhichOneof("type") == "script_finished" for m in messages)
+            if session._scriptrunner is None and (finished or not messages):
+                return messages
+            assert asyncio.get_running_loop().time() < deadline, "the session did not settle"
+
+    async def scenario():
+        session = AppSession(ScriptData(str(script), False), uploads, ScriptCache(), None, {})
+        session.request_rerun(None)
+        first = await until_idle(session)
+        [widget_id] = [m.delta.new_element.text_input.id for m in first
+                       if m.WhichOneof("type") == "delta" and m.delta.new_element.WhichOneof("type") == "text_input"]
+        rerun = BackMsg()
+        rerun.rerun_script.fragment_id = "an id from an earlier layout"
+        stroke = rerun.rerun_script.widget_states.widgets.add()
+        stroke.id, stroke.string_value = widget_id, "a seven"
+        session.handle_backmsg(rerun)
+        after = await until_idle(session)
+        session.shutdown()
+        return [m.delta.new_element.markdown.body for m in after
+                         if m.WhichOneof("type") == "delta" and m.delta.new_element.WhichOneof("type") == "markdown"]
+
+    return asyncio.run(scenario())
+
+
+def test_plain_streamlit_drops_a_widget_change_aimed_at_a_vanished_fragment(tmp_path, monkeypatch):
+    """The upstream behaviour: nothing runs, and the new value is lost. If this fails, Streamlit
+    handles it now and rerun_whole_when_a_fragment_is_gone can go."""
+    from streamlit.runtime.app_session import AppSession
+
+    request = AppSession.request_rerun
+    monkeypatch.setattr(AppSession, "request_rerun", getattr(request, "streamlit_original", request))
+    assert _after_an_action_on_a_vanished_fragment(tmp_path, monkeypatch) == []
+
+
+def test_a_widget_change_aimed_at_a_vanished_fragment_reruns_the_whole_page_with_it(tmp_path, monkeypatch):
+    fixes.rerun_whole_when_a_fragment_is_gone()
+    assert _after_an_action_on_a_vanished_fragment(tmp_path, monkeypatch) == ["answer: a seven"]

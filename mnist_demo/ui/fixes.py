@@ -1,4 +1,4 @@
-"""The three places where the app changes Streamlit's own behaviour, and a check that they still can.
+"""The four places where the app changes Streamlit's own behaviour, and a check that they still can.
 
 All reach into Streamlit internals. A Streamlit upgrade may remove what they patch: then
 `check()` logs, when the server starts, which fix no longer applies, and the tests that prove
@@ -45,6 +45,8 @@ def problems() -> list[str]:
         found.append("PagesManager.uses_pages_directory is gone: a cold deep link may render a page without its frame")
     if not hasattr(_app_session(), "_create_scriptrunner"):
         found.append("AppSession._create_scriptrunner is gone: a fragment rerun may again swallow the end of a run")
+    if not hasattr(_app_session(), "has_fragment"):
+        found.append("AppSession.has_fragment is gone: a drawing sent to a vanished fragment may be dropped")
     return found
 
 
@@ -136,3 +138,32 @@ def keep_an_ended_runs_last_messages() -> None:
     create_scriptrunner.waits_for_the_ended_runner = True
     create_scriptrunner.streamlit_original = create
     session_class._create_scriptrunner = create_scriptrunner
+
+
+def rerun_whole_when_a_fragment_is_gone() -> None:
+    """Run the whole page for a learner's action aimed at a fragment the server no longer holds.
+
+    The browser names the fragment a widget belongs to in every rerun request. When that fragment
+    is gone from the session (a whole run since registered it under another id, or not at all),
+    Streamlit drops the request, and with it the new widget values: a stroke on the Draw page
+    would never get its prediction. A timer's rerun of a vanished fragment is still dropped, as
+    Streamlit does; a person's action becomes a rerun of the whole page, which draws it."""
+    session_class = _app_session()
+    request_rerun = session_class.request_rerun
+    if getattr(request_rerun, "reruns_whole_when_a_fragment_is_gone", False) or not hasattr(
+            session_class, "has_fragment"):
+        return
+
+    def rerun(session, client_state):
+        if (client_state is not None and client_state.fragment_id and not client_state.is_auto_rerun
+                and not session.has_fragment(client_state.fragment_id)):
+            log.info("fragment %s is gone: running the whole page for this action", client_state.fragment_id)
+            whole = type(client_state)()
+            whole.CopyFrom(client_state)
+            whole.fragment_id = ""
+            client_state = whole
+        request_rerun(session, client_state)
+
+    rerun.reruns_whole_when_a_fragment_is_gone = True
+    rerun.streamlit_original = request_rerun
+    session_class.request_rerun = rerun
