@@ -13,7 +13,6 @@ from mnist_demo.charts import probability_figure
 from mnist_demo.images import digit_image, digit_text, squared
 from mnist_demo.models import smoothed_target
 from mnist_demo.ui.fixes import require_app_frame
-from mnist_demo.ui.guard import fragment
 from mnist_demo.ui.inside_view import inside_section
 from mnist_demo.ui.model_choice import model_picker
 from mnist_demo.ui.resources import chosen_dataset
@@ -31,11 +30,12 @@ st.caption(t("draw.model_info", name=model_label,
              scaling=t("common.setting.normalized") if predictor.info.normalize else t("common.setting.raw")))
 
 
-@fragment()
 def pad_and_answer(predictor, names: tuple[str, ...], dataset_name: str) -> None:
-    """The drawing pad and everything computed from the drawing. A stroke reruns only this part,
-    and the answer is sent first (the inspector's switches, the steps and the chart after it), so
-    that it shows as soon as the browser has it."""
+    """The drawing pad and everything computed from the drawing. The answer is sent first (the
+    inspector's switches, the steps and the chart after it), so that it shows as soon as the
+    browser has it. Not a fragment: with the canvas in a fragment, a whole rerun arriving close to
+    a stroke sometimes remounts the canvas empty in the browser (the drawing vanishes; reproduced
+    with a canvas-only app), which the whole page's reruns never do."""
     st.session_state.setdefault("canvas_generation", 0)
     st.session_state.setdefault("upload_generation", 0)
     pad, result = st.columns([1, 1], gap="large")
