@@ -164,11 +164,12 @@ def test_a_queued_run_like_the_last_one_is_expected_to_hold_the_slot_as_long_as_
     server builds, trains and tests slower than the starting guess, and said 33 % too little."""
     store, workspace, _ = state
     runs = Runs(store, tmp_path, TrainingQueue(1))
-    spec = preset("mlp-64").replace(epochs=1)
+    spec = preset("mlp-64").replace(epochs=10)  # long enough to measure (over a second) on a quiet machine
     first = runs.start(workspace, spec, mnist, RunConfig(**SMALL), label="first")
     done = runs.live(first.id)
     done.join()
     runs.settled(first)
+    assert done.snapshot().elapsed > 1
     ahead = runs.start(workspace, spec.replace(epochs=30), mnist, RunConfig(**SMALL), label="ahead")
     queued = runs.start(workspace, spec, mnist, RunConfig(**SMALL), label="queued")
     assert runs.expected_seconds(runs.live(queued.id)) == pytest.approx(done.slot_seconds, rel=1e-6)
