@@ -69,14 +69,9 @@ st.markdown("the prediction")
 '''
 
 
-def _what_the_browser_gets_when_a_fragment_rerun_follows_an_ended_run(tmp_path, monkeypatch) -> list[str]:
-    """A real AppSession and ScriptRunner: a whole run ends while the server's event loop is busy
-    (here: blocked by this test), and the fragment's auto-rerun is handled before the run's last
-    messages are, the order a loaded server sometimes takes. The messages the browser receives."""
-    import asyncio
-
-    from streamlit.proto.BackMsg_pb2 import BackMsg
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+def _session_on(page: str, tmp_path, monkeypatch):
+    """A Streamlit Runtime serving `page` as its script, and a function that opens a real AppSession
+    on it (call it inside the event loop the session is to use)."""
     from streamlit.runtime import Runtime, RuntimeConfig
     from streamlit.runtime.app_session import AppSession
     from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
@@ -85,11 +80,23 @@ def _what_the_browser_gets_when_a_fragment_rerun_follows_an_ended_run(tmp_path, 
     from streamlit.runtime.scriptrunner.script_cache import ScriptCache
 
     script = tmp_path / "page.py"
-    script.write_text(WHOLE_RUN_THEN_FRAGMENT)
+    script.write_text(page)
     monkeypatch.setattr(Runtime, "_instance", None)
     uploads = MemoryUploadedFileManager("/upload")
     Runtime(RuntimeConfig(script_path=str(script), media_file_storage=MemoryMediaFileStorage("/media"),
                           uploaded_file_manager=uploads))
+    return lambda: AppSession(ScriptData(str(script), False), uploads, ScriptCache(), None, {})
+
+
+def _what_the_browser_gets_when_a_fragment_rerun_follows_an_ended_run(tmp_path, monkeypatch) -> list[str]:
+    """A real AppSession and ScriptRunner: a whole run ends while the server's event loop is busy
+    (here: blocked by this test), and the fragment's auto-rerun is handled before the run's last
+    messages are, the order a loaded server sometimes takes. The messages the browser receives."""
+    import asyncio
+
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    new_session = _session_on(WHOLE_RUN_THEN_FRAGMENT, tmp_path, monkeypatch)
 
     def described(message) -> str:
         kind = message.WhichOneof("type")
@@ -102,7 +109,7 @@ def _what_the_browser_gets_when_a_fragment_rerun_follows_an_ended_run(tmp_path, 
         return ""
 
     async def scenario():
-        session = AppSession(ScriptData(str(script), False), uploads, ScriptCache(), None, {})
+        session = new_session()
         session.request_rerun(None)
         runner = session._scriptrunner
         runner._script_thread.join(timeout=30)  # the run has ended; its messages wait on this loop
@@ -163,19 +170,7 @@ def _after_an_action_on_a_vanished_fragment(tmp_path, monkeypatch) -> list[str]:
     import asyncio
 
     from streamlit.proto.BackMsg_pb2 import BackMsg
-    from streamlit.runtime import Runtime, RuntimeConfig
-    from streamlit.runtime.app_session import AppSession
-    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
-    from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
-    from streamlit.runtime.script_data import ScriptData
-    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
-
-    script = tmp_path / "page.py"
-    script.write_text(FRAGMENT_WITH_A_WIDGET)
-    monkeypatch.setattr(Runtime, "_instance", None)
-    uploads = MemoryUploadedFileManager("/upload")
-    Runtime(RuntimeConfig(script_path=str(script), media_file_storage=MemoryMediaFileStorage("/media"),
-                          uploaded_file_manager=uploads))
+    new_session = _session_on(FRAGMENT_WITH_A_WIDGET, tmp_path, monkeypatch)
 
     async def until_idle(session) -> list:
         """The messages of the session's runs until it has no script runner left."""
@@ -190,7 +185,7 @@ def _after_an_action_on_a_vanished_fragment(tmp_path, monkeypatch) -> list[str]:
             assert asyncio.get_running_loop().time() < deadline, "the session did not settle"
 
     async def scenario():
-        session = AppSession(ScriptData(str(script), False), uploads, ScriptCache(), None, {})
+        session = new_session()
         session.request_rerun(None)
         first = await until_idle(session)
         [widget_id] = [m.delta.new_element.text_input.id for m in first
@@ -203,7 +198,7 @@ def _after_an_action_on_a_vanished_fragment(tmp_path, monkeypatch) -> list[str]:
         after = await until_idle(session)
         session.shutdown()
         return [m.delta.new_element.markdown.body for m in after
-                         if m.WhichOneof("type") == "delta" and m.delta.new_element.WhichOneof("type") == "markdown"]
+                if m.WhichOneof("type") == "delta" and m.delta.new_element.WhichOneof("type") == "markdown"]
 
     return asyncio.run(scenario())
 
